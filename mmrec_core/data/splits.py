@@ -1,0 +1,74 @@
+"""Seeded splits shared by every model: Xia's random 90/5/5, seeded K-fold, canonical files.
+
+All functions return row positions into the ratings frame they were given (or frames built from
+them), so a split is a pure function of (number of ratings, seed) and identical across models.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+XIA_SPLIT = "xia-90-5-5"
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train/validation/test frames of one split, with the name and seed that made them."""
+
+    name: str
+    seed: int
+    train: pd.DataFrame
+    val: pd.DataFrame
+    test: pd.DataFrame
+
+    def parts(self) -> dict[str, pd.DataFrame]:
+        return {"train": self.train, "val": self.val, "test": self.test}
+
+    def __repr__(self) -> str:
+        return (f"Split({self.name}, seed={self.seed}: train={len(self.train):,}, "
+                f"val={len(self.val):,}, test={len(self.test):,})")
+
+
+def xia_split_indices(n: int, seed: int = 0, fractions: tuple[float, float, float] = (0.9, 0.05, 0.05)
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of Xia's random train/test/validation split ("9:0.5:0.5", section 4.1).
+
+    The order of the paper's words is train, test, validation; fractions here are
+    (train, validation, test). Rounding puts any remainder into train.
+    """
+    if not np.isclose(sum(fractions), 1.0) or min(fractions) < 0:
+        raise ValueError(f"fractions must be non-negative and sum to 1, got {fractions}")
+    perm = np.random.default_rng(seed).permutation(n)
+    n_val = int(round(fractions[1] * n))
+    n_test = int(round(fractions[2] * n))
+    n_train = n - n_val - n_test
+    return np.sort(perm[:n_train]), np.sort(perm[n_train:n_train + n_val]), np.sort(perm[n_train + n_val:])
+
+
+def xia_split(ratings: pd.DataFrame, seed: int = 0,
+              fractions: tuple[float, float, float] = (0.9, 0.05, 0.05)) -> Split:
+    """Xia et al.'s random 90/5/5 split of a ratings frame (seeded, disjoint, deterministic)."""
+    tr, va, te = xia_split_indices(len(ratings), seed, fractions)
+    ratings = ratings.reset_index(drop=True)
+    return Split(XIA_SPLIT, seed, ratings.iloc[tr].reset_index(drop=True),
+                 ratings.iloc[va].reset_index(drop=True), ratings.iloc[te].reset_index(drop=True))
+
+
+def kfold_indices(n: int, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Seeded K-fold: a list of (train positions, test positions); the test folds partition 0..n-1."""
+    if k < 2 or k > n:
+        raise ValueError(f"k must be between 2 and the number of ratings ({n}), got {k}")
+    perm = np.random.default_rng(seed).permutation(n)
+    folds = np.array_split(perm, k)
+    out = []
+    for j in range(k):
+        test = np.sort(folds[j])
+        train = np.sort(np.concatenate([folds[m] for m in range(k) if m != j]))
+        out.append((train, test))
+    return out
+
+
+def kfold_name(k: int, seed: int) -> str:
+    return f"kfold{k}-seed{seed}"

@@ -1,0 +1,48 @@
+"""Where things live: the data home (read-only downloads), the cache, the results folder."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_home(explicit: str | os.PathLike | None = None) -> Path:
+    """The folder holding downloaded datasets.
+
+    Order: the explicit argument, then ``$MMREC_DATA``, then ``~/.cache/mmrec/data``.
+    On the project's own machines ``MMREC_DATA`` points at the read-only mirror ``../shared/data``.
+    """
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    env = os.environ.get("MMREC_DATA")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "mmrec" / "data"
+
+
+def cache_home(explicit: str | os.PathLike | None = None) -> Path:
+    """A writable folder for caches (features, synthetic data); never inside the data home.
+
+    Order: the explicit argument, then ``$MMREC_CACHE``, then ``~/.cache/mmrec/cache``.
+    """
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+    elif os.environ.get("MMREC_CACHE"):
+        path = Path(os.environ["MMREC_CACHE"]).expanduser()
+    else:
+        path = Path.home() / ".cache" / "mmrec" / "cache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def results_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """The results folder: the committed ``results/`` unless told otherwise (``$MMREC_RESULTS``)."""
+    if explicit is not None:
+        path = Path(explicit)
+    elif os.environ.get("MMREC_RESULTS"):
+        path = Path(os.environ["MMREC_RESULTS"])
+    else:
+        path = REPO_ROOT / "results"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
