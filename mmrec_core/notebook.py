@@ -65,6 +65,9 @@ def start(profile: str = "paper", dataset: str = "ml-100k", data_home_: str | No
         home = data_home(data_home_)
         res = results_dir(results_dir_)
     ctx = NotebookContext(profile, dataset, home, res)
+    import warnings
+
+    warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
     if show_banner and ctx.quick:
         try:
             from IPython.display import Markdown, display

@@ -1,0 +1,77 @@
+"""Command line: ``python -m mmrec_core {run,download,synthetic,list}``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mmrec_core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="execute notebooks with papermill")
+    run.add_argument("--profile", choices=("paper", "quick"), default="paper")
+    run.add_argument("--only", nargs="+", metavar="NAME", help="notebook names, e.g. 10_baselines")
+    run.add_argument("--force", action="store_true", help="re-run even if inputs are unchanged")
+    run.add_argument("--output-dir", help="where executed notebooks go (default: book/notebooks "
+                                          "for paper, results/quick/notebooks for quick)")
+    run.add_argument("--results-dir", help="results folder (default: results/ or results/quick/)")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                     default=[], help="extra notebook parameter (VALUE parsed as JSON if possible)")
+
+    dl = sub.add_parser("download", help="download and verify a MovieLens release")
+    dl.add_argument("dataset", choices=("ml-100k", "ml-1m"))
+    dl.add_argument("--data-home", help="target folder (default: $MMREC_DATA or ~/.cache/mmrec/data)")
+
+    syn = sub.add_parser("synthetic", help="write a synthetic MovieLens-format data home")
+    syn.add_argument("folder")
+    syn.add_argument("--seed", type=int, default=0)
+
+    sub.add_parser("list", help="list the notebooks the runner knows")
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        from .runner import run_notebooks
+
+        extra = {}
+        for key, value in args.parameter:
+            try:
+                extra[key] = json.loads(value)
+            except json.JSONDecodeError:
+                extra[key] = value
+        statuses = run_notebooks(args.profile, args.only, args.force, args.output_dir,
+                                 args.results_dir, extra)
+        for s in statuses:
+            line = f"{s['notebook']:<22} {s['status']}"
+            if "seconds" in s:
+                line += f"  ({s['seconds']:.0f} s)"
+            if s["status"] == "failed":
+                line += f"\n    {s.get('error', '')}\n    see the executed notebook: {s['output']}"
+            print(line)
+        return 1 if any(s["status"] == "failed" for s in statuses) else 0
+    if args.command == "download":
+        from .data import download_dataset
+        from .paths import data_home
+
+        folder = download_dataset(args.dataset, data_home(args.data_home))
+        print(f"{args.dataset} verified in {folder}")
+        return 0
+    if args.command == "synthetic":
+        from .data import write_synthetic_movielens
+        from .data.synthetic import SyntheticSpec
+
+        print(write_synthetic_movielens(args.folder, SyntheticSpec(seed=args.seed)))
+        return 0
+    if args.command == "list":
+        from .runner import NOTEBOOKS, NOTEBOOK_DIR
+
+        for s in NOTEBOOKS:
+            present = (NOTEBOOK_DIR / f"{s.name}.ipynb").exists()
+            print(f"{s.name:<22} {'' if present else '(not yet written)'}")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

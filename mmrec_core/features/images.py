@@ -1,0 +1,49 @@
+"""Robust poster decoding: whatever the file is, either an RGB image or an explicit failure.
+
+Real poster folders contain greyscale JPEGs, PNGs saved under a ``.jpg`` name, palette images with
+transparency and now and then a truncated download. PIL reads the format from the bytes, not the
+file name; every image is converted to RGB; a file PIL cannot fully decode raises
+:class:`PosterDecodeError`, which extraction turns into a masked, counted item (never a zero vector
+passed off as a poster).
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+
+class PosterDecodeError(ValueError):
+    """A poster file that exists but is not a decodable image."""
+
+
+def decode_poster(data: bytes | str | Path):
+    """``PIL.Image`` in RGB from raw bytes or a path; raises :class:`PosterDecodeError`."""
+    from PIL import Image, ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is corrupt, not half a poster
+    if isinstance(data, (str, Path)):
+        data = Path(data).read_bytes()
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except Exception as exc:  # PIL raises OSError, SyntaxError, ValueError... depending on format
+        raise PosterDecodeError(f"not a decodable image ({type(exc).__name__}: {exc})") from exc
+    if img.mode in ("RGBA", "LA", "P"):
+        img = img.convert("RGBA")
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img)
+    return img.convert("RGB")
+
+
+def image_to_tensor(img, size: int, mean: tuple[float, float, float], std: tuple[float, float, float]):
+    """Resize (squash, no crop: posters are portrait and the papers resize the whole poster) to
+    ``size`` x ``size`` and normalise; returns a float32 ``torch.Tensor`` of shape (3, size, size)."""
+    import torch
+    from PIL import Image
+
+    img = img.resize((size, size), Image.BILINEAR)
+    arr = np.asarray(img, dtype=np.float32) / 255.0                    # (H, W, 3) in [0, 1]
+    arr = (arr - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
+    return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))

@@ -1,0 +1,158 @@
+"""Batch execution of the book's notebooks with papermill (``python -m mmrec_core run``).
+
+Each notebook runs in its own kernel with the profile's parameters; its executed copy is written
+where the book renders it (``book/notebooks/`` for the paper profile) and its provenance (commit,
+package versions, device, parameters, duration, input hash) to ``<results>/runs/<name>.json``.
+A notebook whose inputs (its source, the package's code, its parameters, the data files) have not
+changed since its last successful run is skipped unless ``--force`` is given.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import REPO_ROOT, data_home, results_dir
+from .results import RunRecord, git_commit
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+BOOK_NOTEBOOK_DIR = REPO_ROOT / "book" / "notebooks"
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    name: str
+    paper: dict = field(default_factory=dict)   # parameters for the paper profile
+    quick: dict = field(default_factory=dict)   # extra parameters for the quick profile
+    needs_real_data: bool = True
+
+
+# Order matters: later notebooks read what earlier ones wrote (features cache, summary.csv).
+NOTEBOOKS: tuple[NotebookSpec, ...] = (
+    NotebookSpec("00_data"),
+    NotebookSpec("01_features"),
+    NotebookSpec("10_baselines"),
+    NotebookSpec("20_xia_fusion"),
+    NotebookSpec("21_mu"),
+    NotebookSpec("90_paper_vs_ours", needs_real_data=False),
+    NotebookSpec("91_reproducibility", needs_real_data=False),
+)
+
+
+def available_notebooks() -> list[NotebookSpec]:
+    return [s for s in NOTEBOOKS if (NOTEBOOK_DIR / f"{s.name}.ipynb").exists()]
+
+
+def _data_fingerprint(home: Path) -> str:
+    """Cheap identity of the data home: names, sizes and mtimes of the dataset and content files."""
+    h = hashlib.sha256(str(home.resolve() if home.exists() else home).encode())
+    for sub in ("ml-100k", "ml-1m", "texts", "links"):
+        folder = home / sub
+        if folder.exists():
+            for p in sorted(folder.iterdir()):
+                if p.is_file():
+                    st = p.stat()
+                    h.update(f"{sub}/{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    posters = home / "posters" / "ml-1m"
+    if posters.exists():
+        h.update(f"posters:{sum(1 for _ in posters.iterdir())}".encode())
+    return h.hexdigest()
+
+
+def input_hash(spec: NotebookSpec, parameters: dict, home: Path) -> str:
+    h = hashlib.sha256()
+    h.update((NOTEBOOK_DIR / f"{spec.name}.ipynb").read_bytes())
+    for p in sorted((REPO_ROOT / "mmrec_core").rglob("*.py")):
+        h.update(p.relative_to(REPO_ROOT).as_posix().encode())
+        h.update(p.read_bytes())
+    h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    if spec.needs_real_data:
+        h.update(_data_fingerprint(home).encode())
+    else:  # summary pages depend on the results they read
+        summary = Path(parameters.get("RESULTS_DIR") or results_dir()) / "summary.csv"
+        if summary.exists():
+            h.update(summary.read_bytes())
+        runs = Path(parameters.get("RESULTS_DIR") or results_dir()) / "runs"
+        for p in sorted(runs.glob("*.json")) if runs.exists() else []:
+            if p.stem != spec.name:
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def run_notebooks(profile: str = "paper", only: list[str] | None = None, force: bool = False,
+                  output_dir: str | Path | None = None, results: str | Path | None = None,
+                  extra_parameters: dict | None = None, progress: bool = True) -> list[dict]:
+    """Execute the selected notebooks in order; returns one status dict per notebook."""
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    if profile not in ("paper", "quick"):
+        raise ValueError(f"profile must be 'paper' or 'quick', got {profile!r}")
+    specs = available_notebooks()
+    if only:
+        unknown = sorted(set(only) - {s.name for s in specs})
+        if unknown:
+            raise SystemExit(f"unknown notebook(s) {unknown}; available: {[s.name for s in specs]}")
+        specs = [s for s in specs if s.name in only]
+    if profile == "paper":
+        out_dir = Path(output_dir) if output_dir else BOOK_NOTEBOOK_DIR
+        res_dir = results_dir(results)
+    else:
+        res_dir = results_dir(results or (results_dir() / "quick"))
+        out_dir = Path(output_dir) if output_dir else res_dir / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    home = data_home()
+    statuses = []
+    # Progress bars inside batch-executed notebooks would be stored as hundreds of output lines in
+    # the book; the runner shows its own per-cell progress instead. Interactive sessions keep theirs.
+    previous_tqdm = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"
+    try:
+        return _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, progress,
+                          statuses)
+    finally:
+        if previous_tqdm is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = previous_tqdm
+
+
+def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, progress, statuses):
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    for spec in tqdm(specs, desc=f"notebooks ({profile})", disable=not progress):
+        params = {"PROFILE": profile, "RESULTS_DIR": str(res_dir)}
+        params.update(spec.paper if profile == "paper" else spec.quick)
+        params.update(extra_parameters or {})
+        digest = input_hash(spec, params, home)
+        record_path = res_dir / "runs" / f"{spec.name}.json"
+        output = out_dir / f"{spec.name}.ipynb"
+        if not force and record_path.exists() and output.exists():
+            old = json.loads(record_path.read_text())
+            if old.get("input_hash") == digest and old.get("status") == "ok":
+                statuses.append({"notebook": spec.name, "status": "skipped (inputs unchanged)"})
+                continue
+        record = RunRecord(notebook=spec.name, profile=profile,
+                           parameters={**params, "MMREC_DATA": str(home)}, input_hash=digest)
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(str(NOTEBOOK_DIR / f"{spec.name}.ipynb"), str(output),
+                                parameters=params, cwd=str(NOTEBOOK_DIR), kernel_name="python3",
+                                progress_bar=progress, log_output=False)
+        except Exception as exc:
+            record.seconds = round(time.perf_counter() - t0, 2)
+            record.status = "failed"
+            record.save(res_dir)
+            statuses.append({"notebook": spec.name, "status": "failed", "output": str(output),
+                             "error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)})
+            break  # later notebooks depend on earlier ones
+        record.seconds = round(time.perf_counter() - t0, 2)
+        record.commit = git_commit()
+        record.save(res_dir)
+        statuses.append({"notebook": spec.name, "status": "ok", "seconds": record.seconds,
+                         "output": str(output)})
+    return statuses
