@@ -116,7 +116,7 @@ def safe_extract(archive: Path, target: Path) -> list[Path]:
             dest = (target / member.filename).resolve()
             if dest != target and target not in dest.parents:
                 raise UnsafeArchive(Path(archive), member.filename)
-            if member.is_symlink() if hasattr(member, "is_symlink") else False:
+            if (member.external_attr >> 16) & 0o170000 == 0o120000:  # a symbolic link
                 raise UnsafeArchive(Path(archive), member.filename)
         for member in zf.infolist():
             zf.extract(member, target)

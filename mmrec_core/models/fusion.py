@@ -11,10 +11,10 @@ dimension reaches 768 ... the ReLU function is applied as activation function".
 The ten tokens V1..V10 used here (the paper names the inputs, not their order):
 
     V1 user id   V2 age group   V3 gender   V4 occupation   V5 ZIP prefix      (user, section 3.1)
-    V6 movie id  V7 genres      V8 text A   V9 text B       V10 poster        (movie)
+    V6 movie id  V7 genres      V8 title    V9 plot         V10 poster        (movie)
 
-The paper's movie text is "title and introduction". When two text modalities are given (title,
-plot) they fill V8 and V9; when one ("title+plot" in a single vector) is given, V9 is the release
+The paper's movie text is "title and introduction". When two text tables are given (title, then
+plot: ``text_title``, ``text_plot``) they fill V8 and V9; when one ("title+plot" in a single vector) is given, V9 is the release
 decade instead, so the sequence still has ten feature tokens. Single-modal = the poster token is
 absent (eleven tokens); cross-modal = present (twelve).
 
@@ -175,7 +175,7 @@ class FusionTransformer(nn.Module):
         self.genre_in = nn.Linear(genre_table.shape[1], cfg.embed_dim)
         self.genre_up = UpSampler(cfg.embed_dim, d, cfg.upsample_factor)
         # content tokens: text tables (sorted by key), then the poster
-        self.text_keys = sorted(k for k in content if k.startswith("text"))
+        self.text_keys = [k for k in content if k.startswith("text")]  # insertion order: V8, V9
         if not 1 <= len(self.text_keys) <= 2:
             raise ValueError(f"FusionTransformer needs one or two text tables, got {list(content)}")
         if cfg.use_poster and "image" not in content:

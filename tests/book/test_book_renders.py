@@ -1,0 +1,81 @@
+"""Book tier: build the Jupyter Book with warnings as errors and look at it in headless Chromium."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mmrec_core.results import read_results
+
+pytestmark = pytest.mark.book
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory):
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).parent / "jupyter-book"
+    proc = subprocess.run([str(jb), "build", str(REPO), "--path-output", str(out), "-W", "-n",
+                           "--keep-going"], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    html = out / "_build" / "html"
+    assert (html / "index.html").exists()
+    return html
+
+
+def test_every_toc_page_is_built(built_book):
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for p in toc["parts"] for c in p["chapters"]]
+    for f in files:
+        assert (built_book / f"{f}.html").exists(), f
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.skip("headless Chromium not installed (make browser installs Debian's chromium)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=1400,1800"):
+        opts.add_argument(flag)
+    drv = webdriver.Chrome(service=Service(driver), options=opts)
+    yield drv
+    drv.quit()
+
+
+def test_reproduction_table_renders_with_our_numbers(built_book, browser, tmp_path_factory):
+    page = built_book / "book" / "notebooks" / "90_paper_vs_ours.html"
+    browser.get(page.as_uri())
+    tables = browser.find_elements("css selector", "table")
+    text = "\n".join(t.text for t in tables)
+    assert "Item-CF" in text and "paper_value" in text
+    ours = read_results(REPO / "results", paper="xia", table="table2", model="Item-CF", subset="test",
+                        profile="paper")
+    if len(ours):  # the committed paper-profile number is what the page shows
+        assert f"{ours.value.iloc[0]:.3f}" in text
+    shot = tmp_path_factory.mktemp("screens") / "paper_vs_ours.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_figures_render(built_book, browser, tmp_path_factory):
+    page = built_book / "book" / "notebooks" / "00_data.html"
+    browser.get(page.as_uri())
+    widths = browser.execute_script(
+        "return Array.from(document.images).filter(i => i.src.includes('_images'))"
+        ".map(i => [i.complete, i.naturalWidth]);")
+    assert len(widths) >= 5, widths
+    assert all(done and w > 100 for done, w in widths), widths
+    shot = tmp_path_factory.mktemp("screens") / "00_data.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000

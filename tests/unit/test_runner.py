@@ -1,0 +1,42 @@
+import json
+
+import nbformat
+import pytest
+
+from mmrec_core import runner
+from mmrec_core.notebook import start
+
+
+def test_every_registered_notebook_has_a_parameters_cell_and_no_outputs():
+    specs = runner.available_notebooks()
+    assert {"00_data", "10_baselines", "90_paper_vs_ours", "91_reproducibility"} <= {s.name for s in specs}
+    for spec in specs:
+        nb = nbformat.read(runner.NOTEBOOK_DIR / f"{spec.name}.ipynb", as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), spec.name
+        assert "PROFILE" in code[0].source
+        assert all(not c.get("outputs") for c in code), f"{spec.name} is stored with outputs"
+
+
+def test_input_hash_tracks_parameters_and_data(tmp_path, synthetic_home):
+    spec = runner.NotebookSpec("10_baselines")
+    a = runner.input_hash(spec, {"PROFILE": "quick"}, synthetic_home)
+    assert a == runner.input_hash(spec, {"PROFILE": "quick"}, synthetic_home)
+    assert a != runner.input_hash(spec, {"PROFILE": "paper"}, synthetic_home)
+    (synthetic_home / "ml-100k" / "u.info").write_text("changed, and longer than before\n")
+    assert a != runner.input_hash(spec, {"PROFILE": "quick"}, synthetic_home)
+
+
+def test_unknown_notebook_is_refused():
+    with pytest.raises(SystemExit, match="unknown notebook"):
+        runner.run_notebooks("quick", only=["99_nothing"], progress=False)
+
+
+def test_notebook_context_validates_parameters(tmp_path):
+    with pytest.raises(ValueError, match="PROFILE"):
+        start("fast", show_banner=False)
+    with pytest.raises(ValueError, match="DATASET"):
+        start("quick", "ml-20m", show_banner=False)
+    ctx = start("quick", "ml-100k", results_dir_=str(tmp_path / "r"), show_banner=False)
+    assert ctx.quick and (ctx.data_home / "ml-100k" / "u.data").exists()
+    assert ctx.results_dir == tmp_path / "r"
