@@ -28,15 +28,20 @@ class NotebookSpec:
     paper: dict = field(default_factory=dict)   # parameters for the paper profile
     quick: dict = field(default_factory=dict)   # extra parameters for the quick profile
     needs_real_data: bool = True
+    # package code whose change invalidates the notebook's results (besides the shared core)
+    code: tuple[str, ...] = ()
+
+
+CORE_CODE = ("data", "evaluate.py", "results.py", "notebook.py", "papers.py", "plots.py", "paths.py")
 
 
 # Order matters: later notebooks read what earlier ones wrote (features cache, summary.csv).
 NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("00_data"),
-    NotebookSpec("01_features"),
-    NotebookSpec("10_baselines"),
-    NotebookSpec("20_xia_fusion"),
-    NotebookSpec("21_mu"),
+    NotebookSpec("01_features", code=("features",)),
+    NotebookSpec("10_baselines", code=("baselines",)),
+    NotebookSpec("20_xia_fusion", code=("features", "models", "train.py")),
+    NotebookSpec("21_mu", code=("features", "models", "train.py")),
     NotebookSpec("90_paper_vs_ours", needs_real_data=False),
     NotebookSpec("91_reproducibility", needs_real_data=False),
 )
@@ -65,9 +70,13 @@ def _data_fingerprint(home: Path) -> str:
 def input_hash(spec: NotebookSpec, parameters: dict, home: Path) -> str:
     h = hashlib.sha256()
     h.update((NOTEBOOK_DIR / f"{spec.name}.ipynb").read_bytes())
-    for p in sorted((REPO_ROOT / "mmrec_core").rglob("*.py")):
-        h.update(p.relative_to(REPO_ROOT).as_posix().encode())
-        h.update(p.read_bytes())
+    package = REPO_ROOT / "mmrec_core"
+    for part in CORE_CODE + spec.code:
+        target = package / part
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target] if target.exists() else []
+        for p in files:
+            h.update(p.relative_to(REPO_ROOT).as_posix().encode())
+            h.update(p.read_bytes())
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     if spec.needs_real_data:
         h.update(_data_fingerprint(home).encode())

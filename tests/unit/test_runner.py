@@ -40,3 +40,23 @@ def test_notebook_context_validates_parameters(tmp_path):
     ctx = start("quick", "ml-100k", results_dir_=str(tmp_path / "r"), show_banner=False)
     assert ctx.quick and (ctx.data_home / "ml-100k" / "u.data").exists()
     assert ctx.results_dir == tmp_path / "r"
+
+
+def test_input_hash_ignores_code_a_notebook_does_not_use(tmp_path, synthetic_home, monkeypatch):
+    pkg = tmp_path / "repo" / "mmrec_core"
+    (pkg / "baselines").mkdir(parents=True)
+    (pkg / "models").mkdir()
+    (pkg / "data").mkdir()
+    (pkg / "baselines" / "a.py").write_text("x = 1")
+    (pkg / "models" / "b.py").write_text("y = 1")
+    nbdir = tmp_path / "repo" / "notebooks"
+    nbdir.mkdir()
+    (nbdir / "10_baselines.ipynb").write_text("{}")
+    monkeypatch.setattr(runner, "REPO_ROOT", tmp_path / "repo")
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", nbdir)
+    spec = runner.NotebookSpec("10_baselines", code=("baselines",))
+    before = runner.input_hash(spec, {}, synthetic_home)
+    (pkg / "models" / "b.py").write_text("y = 2")
+    assert runner.input_hash(spec, {}, synthetic_home) == before
+    (pkg / "baselines" / "a.py").write_text("x = 2")
+    assert runner.input_hash(spec, {}, synthetic_home) != before
