@@ -10,7 +10,7 @@ import nbformat as nbf
 HERE = Path(__file__).parent
 
 
-def build(name, cells):
+def build(name, cells, hide_code=False):
     nb = nbf.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -22,6 +22,8 @@ def build(name, cells):
             cell = nbf.v4.new_code_cell(src)
             if kind == "params":
                 cell.metadata["tags"] = ["parameters"]
+            elif hide_code:
+                cell.metadata["tags"] = ["remove-input"]
             nb.cells.append(cell)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{name.replace('_', '-')}-{i:02d}"
@@ -305,21 +307,41 @@ table = compare(ours)
 if (table.profile == "quick").any():
     display(Markdown("```{warning}\\n" + nb.QUICK_BANNER + "\\n```"))
 
+def fmt_value(metric, v):
+    if pd.isna(v):
+        return ""
+    if metric in ("users", "items", "ratings"):
+        return f"{v:,.0f}"
+    return f"{v:.3f}"
+
 def show(frame, title):
-    display(Markdown(f"### {title}"))
-    cols = ["dataset", "model", "variant", "subset", "metric", "paper_value", "ours", "ours_std",
-            "n_seeds", "difference", "encoder_text", "encoder_image", "known_problem", "deviation"]
-    frame = frame[cols].copy()
-    frame["encoder_text"] = frame.encoder_text.replace("", "-")
-    frame["encoder_image"] = frame.encoder_image.replace("", "-")
-    display(frame.style.format(precision=3, na_rep="").hide(axis="index"))
+    # one table per paper table; long explanations become numbered notes below it
+    display(Markdown(f"## {title}"))
+    notes, rows = {}, []
+    for r in frame.itertuples():
+        marks = []
+        for text in (r.known_problem, r.deviation):
+            if text:
+                notes.setdefault(text, len(notes) + 1)
+                marks.append(f"[{notes[text]}]")
+        enc = " / ".join(e for e in (r.encoder_text, r.encoder_image) if isinstance(e, str) and e)
+        rows.append({"dataset": r.dataset, "model": r.model, "variant": r.variant, "subset": r.subset,
+                     "metric": r.metric, "paper": fmt_value(r.metric, r.paper_value),
+                     "ours": fmt_value(r.metric, r.ours),
+                     "± std": "" if pd.isna(r.ours_std) or not r.ours_std else f"{r.ours_std:.3f}",
+                     "seeds": "" if pd.isna(r.n_seeds) else f"{int(r.n_seeds)}",
+                     "ours − paper": "" if pd.isna(r.difference) else f"{r.difference:+.3f}",
+                     "encoders (text / image)": enc, "notes": " ".join(marks)})
+    display(pd.DataFrame(rows).style.hide(axis="index"))
+    if notes:
+        display(Markdown("\\n".join(f"{n}. {text}" for text, n in notes.items())))
 """),
     ("code", """show(table[table.table == "table1"], "Xia et al., Table 1: dataset statistics")"""),
     ("code", """show(table[table.table == "table2"], "Xia et al., Table 2: test A on MovieLens 100K (RMSE)")"""),
     ("code", """show(table[table.table == "table3"], "Xia et al., Table 3: learning rates (RMSE)")"""),
     ("code", """show(table[table.paper == "tsem"], "CityU report (TSEM), section 9")"""),
     ("md", """
-### Beyond the papers: our baselines on the same split
+## Beyond the papers: our baselines on the same split
 
 Rows the papers do not have: sanity predictors and strong classical baselines (labelled
 `companion`), on Xia's split with the same seed as every other model.
@@ -332,7 +354,7 @@ if len(extra):
 else:
     print("no companion rows yet")
 """),
-])
+], hide_code=True)
 
 # --------------------------------------------------------------------------------------------
 build("91_reproducibility", [
@@ -374,4 +396,4 @@ if len(runs):
     display(Markdown("### Parameters of each run"))
     display(runs[["notebook", "parameters"]].style.hide(axis="index"))
 """),
-])
+], hide_code=True)
