@@ -116,3 +116,41 @@ def compare(ours: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd.DataFr
     merged["rel_difference_pct"] = np.where(merged.paper_value != 0,
                                             100 * merged.difference / merged.paper_value, np.nan)
     return merged
+
+
+def _fmt(metric: str, value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    if metric in ("users", "items", "ratings"):
+        return f"{value:,.0f}"
+    return f"{value:.3f}"
+
+
+def comparison_table(frame: pd.DataFrame, with_dataset: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """A readable version of ``compare`` output: formatted numbers, long explanations as notes.
+
+    Returns the display frame and the numbered notes its ``notes`` column refers to.
+    """
+    notes: dict[str, int] = {}
+    rows = []
+    for r in frame.itertuples():
+        marks = []
+        for text in (getattr(r, "known_problem", ""), getattr(r, "deviation", "")):
+            if isinstance(text, str) and text:
+                notes.setdefault(text, len(notes) + 1)
+                marks.append(f"[{notes[text]}]")
+        enc = " / ".join(e for e in (getattr(r, "encoder_text", ""), getattr(r, "encoder_image", ""))
+                         if isinstance(e, str) and e)
+        std = getattr(r, "ours_std", np.nan)
+        n_seeds = getattr(r, "n_seeds", np.nan)
+        row = {"dataset": r.dataset, "model": r.model, "variant": r.variant, "subset": r.subset,
+               "metric": r.metric, "paper": _fmt(r.metric, r.paper_value), "ours": _fmt(r.metric, r.ours),
+               "± std": "" if pd.isna(std) or not std else f"{std:.3f}",
+               "seeds": "" if pd.isna(n_seeds) or pd.isna(r.ours) else f"{int(n_seeds)}",
+               "ours − paper": "" if pd.isna(r.difference) else
+               (f"{r.difference:+,.0f}" if r.metric in ("users", "items", "ratings") else f"{r.difference:+.3f}"),
+               "encoders (text / image)": enc, "notes": " ".join(marks)}
+        if not with_dataset:
+            row.pop("dataset")
+        rows.append(row)
+    return pd.DataFrame(rows), [f"{n}. {text}" for text, n in notes.items()]

@@ -99,7 +99,7 @@ missing mask (the models see the mask, not an invented vector).
     ("md", "## Table 1: dataset statistics"),
     ("code", """
 from mmrec_core.data.stats import table1
-from mmrec_core.papers import compare
+from mmrec_core.papers import compare, comparison_table
 
 ours_t1 = {name: table1(ds, contents[name]) for name, ds in datasets.items()}
 rows = [ResultRow(paper="xia", table="table1", dataset=name, split="none", model="dataset",
@@ -107,12 +107,14 @@ rows = [ResultRow(paper="xia", table="table1", dataset=name, split="none", model
         for name, stats in ours_t1.items() for metric, value in stats.items()]
 ours_frame = pd.DataFrame([r.__dict__ for r in rows])
 t1 = compare(ours_frame)
-t1 = t1[t1.table == "table1"][["dataset", "metric", "paper_value", "ours", "difference", "known_problem"]]
-t1
+t1_table, t1_notes = comparison_table(t1[t1.table == "table1"])
+display(t1_table.drop(columns=["model", "variant", "subset", "± std", "seeds", "encoders (text / image)"])
+        .style.hide(axis="index"))
+display(Markdown("\\n".join(t1_notes)))
 """),
     ("md", """
 Counts and sparsity agree exactly for ML-100K. The paper's ML-1M sparsity (95.359 %) does not follow
-from its own counts: $1 - 1{,}000{,}209 / (6{,}040 \\times 3{,}883) = 95.735\\,\\%$. "Data size" is
+from its own counts: 1 − 1,000,209 / (6,040 × 3,883) = 95.735 %. "Data size" is
 not defined by the paper; ours is the bytes of the release's files, and the posters available here
 (about 185x278 JPEGs) are far smaller than whatever made Xia's 1.153 GB.
 """),
@@ -241,11 +243,13 @@ ours_t2 = pd.DataFrame(table).pivot_table(index=["model", "variant"], columns="s
 ours_t2[["train", "val", "test"]]
 """),
     ("code", """
-from mmrec_core.papers import compare
+from mmrec_core.papers import compare, comparison_table
 
 side = compare(pd.DataFrame([r.__dict__ for r in rows]))
-side = side[(side.table == "table2") & side.model.isin(["Item-CF", "User-CF", "SVD"])]
-side[["model", "subset", "paper_value", "ours", "ours_std", "difference", "known_problem"]]
+side_table, side_notes = comparison_table(side[(side.table == "table2") & side.model.isin(["Item-CF", "User-CF", "SVD"])],
+                                          with_dataset=False)
+display(side_table.drop(columns=["encoders (text / image)"]).style.hide(axis="index"))
+display(Markdown("\\n".join(side_notes)))
 """),
     ("md", """
 Our three classical models land near 0.93-0.95 test RMSE, below the global-mean predictor, as
@@ -299,7 +303,7 @@ RESULTS_DIR = None     # None: results/ (paper) or results/quick/ (quick)
 """),
     ("code", SETUP),
     ("code", """
-from mmrec_core.papers import compare
+from mmrec_core.papers import compare, comparison_table
 from mmrec_core.results import read_results
 
 ours = read_results(ctx.results_dir)
@@ -307,34 +311,12 @@ table = compare(ours)
 if (table.profile == "quick").any():
     display(Markdown("```{warning}\\n" + nb.QUICK_BANNER + "\\n```"))
 
-def fmt_value(metric, v):
-    if pd.isna(v):
-        return ""
-    if metric in ("users", "items", "ratings"):
-        return f"{v:,.0f}"
-    return f"{v:.3f}"
-
 def show(frame, title):
-    # one table per paper table; long explanations become numbered notes below it
     display(Markdown(f"## {title}"))
-    notes, rows = {}, []
-    for r in frame.itertuples():
-        marks = []
-        for text in (r.known_problem, r.deviation):
-            if text:
-                notes.setdefault(text, len(notes) + 1)
-                marks.append(f"[{notes[text]}]")
-        enc = " / ".join(e for e in (r.encoder_text, r.encoder_image) if isinstance(e, str) and e)
-        rows.append({"dataset": r.dataset, "model": r.model, "variant": r.variant, "subset": r.subset,
-                     "metric": r.metric, "paper": fmt_value(r.metric, r.paper_value),
-                     "ours": fmt_value(r.metric, r.ours),
-                     "± std": "" if pd.isna(r.ours_std) or not r.ours_std else f"{r.ours_std:.3f}",
-                     "seeds": "" if pd.isna(r.n_seeds) else f"{int(r.n_seeds)}",
-                     "ours − paper": "" if pd.isna(r.difference) else f"{r.difference:+.3f}",
-                     "encoders (text / image)": enc, "notes": " ".join(marks)})
-    display(pd.DataFrame(rows).style.hide(axis="index"))
+    table, notes = comparison_table(frame)
+    display(table.style.hide(axis="index"))
     if notes:
-        display(Markdown("\\n".join(f"{n}. {text}" for text, n in notes.items())))
+        display(Markdown("\\n".join(notes)))
 """),
     ("code", """show(table[table.table == "table1"], "Xia et al., Table 1: dataset statistics")"""),
     ("code", """show(table[table.table == "table2"], "Xia et al., Table 2: test A on MovieLens 100K (RMSE)")"""),
