@@ -83,3 +83,19 @@ def test_paired_test_detects_a_better_model():
     out = evaluate.paired_squared_error_test(y, good, bad)
     assert out["rmse_a"] < out["rmse_b"] and out["t_pvalue"] < 1e-6
     assert out["rmse_diff_ci_high"] < 0
+
+
+def test_comparison_table_formats_and_numbers_notes():
+    from mmrec_core.papers import comparison_table
+
+    ours = pd.DataFrame([r.__dict__ for r in [
+        _row(model="Item-CF", value=0.9382), _row(table="table1", model="dataset", subset="all", metric="users",
+                                                 value=943.0, split="none")]])
+    table = compare(ours)
+    shown, notes = comparison_table(table[(table.table == "table2") & (table.model.isin(["Item-CF", "User-CF"]))])
+    item = shown[(shown.model == "Item-CF") & (shown.subset == "test")].iloc[0]
+    assert item.ours == "0.938" and item.paper == "2.812" and item["ours − paper"] == "-1.874"
+    assert item.notes == "[1]" and notes[0].startswith("1. Impossible")
+    assert shown[(shown.model == "User-CF")].notes.iloc[0] == "[2]" and len(notes) == 2
+    t1, _ = comparison_table(table[(table.table == "table1") & (table.metric == "users")])
+    assert t1.ours.iloc[0] == "943" and t1["ours − paper"].iloc[0] == "+0"
