@@ -62,3 +62,24 @@ def test_corrupt_data_fails_clearly_without_partial_results(tmp_path, synthetic_
     assert "ChecksumMismatch" in statuses[0]["error"] and "u.data" in statuses[0]["error"]
     assert not (res / "summary.csv").exists()
     assert read_run_records(res).status.tolist() == ["failed"]
+
+
+def test_ml1m_path_runs_end_to_end_on_synthetic_ml1m_files(tmp_path):
+    statuses = runner.run_notebooks("quick", only=["10_baselines"], output_dir=tmp_path / "nb",
+                                    results=tmp_path / "res", progress=False,
+                                    extra_parameters={"DATASET": "ml-1m", "CV_ALGORITHMS": ["SVD"]})
+    assert statuses[0]["status"] == "ok", statuses
+    rows = read_results(tmp_path / "res", dataset="ml-1m")
+    assert {"table2", "cv5"} <= set(rows.table) and set(rows.profile) == {"quick"}
+
+
+@pytest.mark.realdata
+def test_ml1m_without_ratings_fails_with_instructions(tmp_path, real_home):
+    if (real_home / "ml-1m" / "ratings.dat").exists():
+        pytest.skip("this data home has ML-1M ratings")
+    statuses = runner.run_notebooks("paper", only=["10_baselines"], output_dir=tmp_path / "nb",
+                                    results=tmp_path / "res", progress=False,
+                                    extra_parameters={"DATASET": "ml-1m", "DATA_HOME": str(real_home)})
+    assert statuses[0]["status"] == "failed"
+    assert "ratings.dat" in statuses[0]["error"] and "git hash-object" in statuses[0]["error"]
+    assert not (tmp_path / "res" / "summary.csv").exists()
