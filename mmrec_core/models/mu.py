@@ -19,8 +19,9 @@ shared by the batch's ratings of that movie (same gradient as running it per rat
 Assumptions (the paper's details are sparse; none of these is stated by Mu & Wu or Xia et al.):
 
 - Text is not used (Xia's description names posters and structured data only).
-- Posters at 64x64 RGB scaled to [0, 1] and normalised by ImageNet mean/std; no augmentation.
-- Embedding width 32, hidden width 128, CNN channels 32/64/128, dropout 0.2.
+- Posters at 48x48 RGB (the notebook's POSTER_SIZE) scaled to [0, 1] and normalised by ImageNet mean/std; no augmentation.
+- Embedding width 32, hidden width 128, CNN channels 16/32/64, dropout 0.2 (small enough to
+  train end to end on a 2-core CPU in the notebook's budget).
 - Regression output trained with mean squared error; predictions clamped to [1, 5].
 - A missing or undecodable poster: the CNN output is replaced by a learned "no poster" vector
   (the missing-modality embedding), never by the CNN of a blank image.
@@ -44,7 +45,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 class MuConfig:
     embed_dim: int = 32               # width of each attribute embedding
     d_hidden: int = 128               # tower and head width
-    cnn_channels: tuple = (32, 64, 128)  # conv blocks (3x3, BN, ReLU, 2x2 max-pool)
+    cnn_channels: tuple = (16, 32, 64)   # conv blocks (3x3, BN, ReLU, 2x2 max-pool)
     dropout: float = 0.2              # dropout in the towers and head
     use_poster: bool = True           # cross-modal (True) or single-modal (False)
 
