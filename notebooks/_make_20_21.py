@@ -353,11 +353,11 @@ DATA_HOME = None             # None: $MMREC_DATA (paper) or a generated syntheti
 RESULTS_DIR = None           # None: results/ (paper) or results/quick/ (quick)
 SEEDS = [0, 1, 2]            # model seeds (the split seed is fixed: SPLIT_SEED)
 SPLIT_SEED = 0               # seed of Xia's 90/5/5 split
-EPOCHS = 6                   # maximum epochs per run (early stopping on validation RMSE)
+EPOCHS = 5                   # maximum epochs per run (early stopping on validation RMSE)
 PATIENCE = 1                 # epochs without improvement before stopping
 LEARNING_RATES = [1e-3]      # Mu & Wu's learning rate; the first is used for Table 2
 BATCH_SIZE = 1024            # ratings per step (posters of a batch go through the CNN once each)
-POSTER_SIZE = 48             # poster pixels (square), decoded once and cached
+POSTER_SIZE = 32             # poster pixels (square), decoded once and cached
 """, tags=["parameters"]),
     code("""
 import mmrec_core.notebook as nb
