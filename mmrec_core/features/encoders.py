@@ -330,6 +330,24 @@ class Encoder:
                     out = self.model.avgpool(self.model.features(x)).flatten(1)  # (n, 576)
         return out.float().cpu().numpy()
 
+    def forward_batched(self, inputs: list, batch_size: int, on_batch=None) -> np.ndarray:
+        """Prepared inputs -> (n, dim) in input order, ``batch_size`` at a time.
+
+        Texts are batched in order of length, so a batch pads to similar lengths (less wasted
+        compute than padding short one-liners to the longest summary); rows come back in input order.
+        """
+        if not len(inputs):
+            return np.zeros((0, self.dim), np.float32)
+        order = (np.argsort([len(t) for t in inputs], kind="stable") if self.spec.modality == "text"
+                 else np.arange(len(inputs)))
+        out = np.zeros((len(inputs), self.dim), np.float32)
+        for b in range(0, len(inputs), batch_size):
+            idx = order[b:b + batch_size]
+            out[idx] = self.forward([inputs[i] for i in idx])
+            if on_batch is not None:
+                on_batch(len(idx))
+        return out
+
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         return self.forward([self.prepare_text(t) for t in texts])
 

@@ -142,15 +142,11 @@ def get_item_features(dataset, content: pd.DataFrame | None, modality: str, enco
                     continue
                 keys.append(h)
                 inputs.append(encoder.prepare_image(img))
-        vecs = []
         t1 = time.perf_counter()
-        for b in range(0, len(inputs), batch_size):
-            vecs.append(encoder.forward(inputs[b:b + batch_size]))
-            bar.update(min(batch_size, len(inputs) - b))
+        block = encoder.forward_batched(inputs, batch_size, on_batch=bar.update)
         compute_seconds += time.perf_counter() - t1
         bar.update(len(chunk) - len(inputs))
-        if vecs:
-            block = np.concatenate(vecs)
+        if len(keys):
             store.append(keys, block)
             cached.update(zip(keys, block))
             n_computed += len(keys)
