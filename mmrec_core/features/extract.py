@@ -4,6 +4,12 @@
 an :class:`~mmrec_core.features.modality.ItemModality` in ``dataset.items`` order whose mask is
 False where a movie has no such content or its poster file cannot be decoded (counted in
 ``info["n_corrupt"]``, listed in ``info["corrupt_item_ids"]``: never a silent zero vector).
+
+``info`` also records the encoder identity (``encoder``, ``weights_id``, ``preprocessing``,
+``precision``), ``n_missing`` (movies without the content at all; ``ItemModality.n_missing`` also
+counts the corrupt ones), ``n_computed`` (distinct contents encoded in this call: two movies with
+the same text are encoded once) and ``n_cached`` (movies served from the cache), ``seconds`` and
+``items_per_s`` of the computed part, and for texts the count per ``text_sources``.
 """
 from __future__ import annotations
 
