@@ -95,9 +95,6 @@ def run_notebooks(profile: str = "paper", only: list[str] | None = None, force: 
                   output_dir: str | Path | None = None, results: str | Path | None = None,
                   extra_parameters: dict | None = None, progress: bool = True) -> list[dict]:
     """Execute the selected notebooks in order; returns one status dict per notebook."""
-    import papermill as pm
-    from tqdm.auto import tqdm
-
     if profile not in ("paper", "quick"):
         raise ValueError(f"profile must be 'paper' or 'quick', got {profile!r}")
     specs = available_notebooks()

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .progress import progress_bar, progress_disabled_by_env
+
 
 @dataclass
 class TrainConfig:
@@ -268,10 +270,6 @@ def _bad_epochs(history: dict, best_epoch: int) -> int:
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    if not enabled:
+    if not enabled or progress_disabled_by_env():
         return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=desc, leave=False, mininterval=2.0)
+    return progress_bar(total=total, desc=desc, leave=False, mininterval=2.0)

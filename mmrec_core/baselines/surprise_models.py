@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..data.splits import kfold_indices
 from ..evaluate import mae, rmse
+from ..progress import progress_bar
 
 CV_ALGORITHMS = ("NormalPredictor", "BaselineOnly", "KNNBasic", "KNNWithMeans", "KNNBaseline",
                  "SVD", "SVDpp", "NMF", "SlopeOne", "CoClustering")
@@ -93,13 +94,11 @@ def cross_validate(ratings: pd.DataFrame, names=CV_ALGORITHMS, k: int = 5, seed:
 
     Returns one row per (algorithm, fold) with rmse, mae, fit_s, test_s.
     """
-    from tqdm.auto import tqdm
-
     folds = kfold_indices(len(ratings), k=k, seed=seed)
     ratings = ratings.reset_index(drop=True)
     rows = []
     total = len(names) * k
-    with tqdm(total=total, desc="cross-validation", disable=not progress) as bar:
+    with progress_bar(total=total, desc="cross-validation", enabled=progress) as bar:
         for name in names:
             for j, (tr, te) in enumerate(folds):
                 bar.set_postfix_str(f"{name} fold {j + 1}")

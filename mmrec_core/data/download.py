@@ -14,6 +14,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from ..progress import progress_bar
 from .errors import ChecksumMismatch, DataFileMissing, UnsafeArchive
 from .formats import DatasetFormat, FileSpec, get_format
 
@@ -125,13 +126,11 @@ def safe_extract(archive: Path, target: Path) -> list[Path]:
 
 
 def _fetch(url: str, dest: Path, timeout: float = 60) -> None:
-    from tqdm.auto import tqdm
-
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (https URLs only)
         total = int(resp.headers.get("Content-Length") or 0) or None
         tmp = dest.with_suffix(dest.suffix + ".part")
-        with open(tmp, "wb") as fh, tqdm(total=total, unit="B", unit_scale=True,
-                                          desc=dest.name, leave=False) as bar:
+        with open(tmp, "wb") as fh, progress_bar(total=total, desc=dest.name, unit="B",
+                                                  unit_scale=True, leave=False) as bar:
             for block in iter(lambda: resp.read(1 << 16), b""):
                 fh.write(block)
                 bar.update(len(block))

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..progress import progress_bar
 from .cache import FeatureStore, content_hash
 from .encoders import Encoder, get_spec, load_encoder
 from .images import PosterDecodeError, decode_poster
@@ -61,9 +62,7 @@ def item_posters(dataset, content: pd.DataFrame) -> pd.Series:
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="item", disable=not enabled or total == 0, leave=False)
+    return progress_bar(total=total, desc=desc, enabled=enabled, unit="item", leave=False)
 
 
 def get_item_features(dataset, content: pd.DataFrame | None, modality: str, encoder: str | Encoder,
