@@ -74,8 +74,8 @@ def paper_claims() -> pd.DataFrame:
         rows.append(("xia", "table2", "ml-100k", model, variant, "train", "rmse", tr))
         rows.append(("xia", "table2", "ml-100k", model, variant, "test", "rmse", te))
     for ds, lr, tr, te in _XIA_T3:
-        rows.append(("xia", "table3", ds, "Fusion", f"lr-{lr}", "train", "rmse", tr))
-        rows.append(("xia", "table3", ds, "Fusion", f"lr-{lr}", "test", "rmse", te))
+        rows.append(("xia", "table3", ds, "Fusion", f"lr={lr}", "train", "rmse", tr))
+        rows.append(("xia", "table3", ds, "Fusion", f"lr={lr}", "test", "rmse", te))
     for model, mse, r, hit in _TSEM:
         rows.append(("tsem", "models", "movielens-genome-1000plus", model, "", "test", "mse", mse))
         rows.append(("tsem", "models", "movielens-genome-1000plus", model, "", "test", "rmse", r))

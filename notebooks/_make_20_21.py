@@ -318,7 +318,7 @@ for r in table2.itertuples():
                           notes=f"lr {TABLE2_LR:g}; d_model {D_MODEL}; layers {N_LAYER}; split seed {SPLIT_SEED}",
                           **common))
 for r in table3.itertuples():
-    rows.append(ResultRow(table="table3", model="Fusion", variant=f"lr-{r.lr:g}", subset=r.subset,
+    rows.append(ResultRow(table="table3", model="Fusion", variant=f"lr={r.lr:g}", subset=r.subset,
                           metric=r.metric, value=r.mean, std=r.std, n_seeds=r.n_seeds,
                           encoder_image=IMAGE_ENCODER, notes=f"cross-modal; d_model {D_MODEL}", **common))
 rows.append(ResultRow(table="table2", model="Fusion", variant="cross-vs-single", subset="test",
