@@ -27,7 +27,10 @@ from .images import PosterDecodeError, decode_poster
 from .modality import ItemModality
 
 TEXT_FIELDS = ("title", "plot", "title+plot")
-DEFAULT_BATCH = {("text", "cpu"): 64, ("image", "cpu"): 32, ("text", "cuda"): 256, ("image", "cuda"): 128}
+# CPU batch sizes from benchmarks/bench_encoders.py on 2 cores (results/summary.csv, table bench):
+# small batches win there (MiniLM-L6: 8 -> 109 items/s vs 64 -> 72; EfficientNet-Lite0: 4 -> 79 vs
+# 32 -> 31), as activations of larger ones fall out of cache. Vectors do not depend on the batch size.
+DEFAULT_BATCH = {("text", "cpu"): 8, ("image", "cpu"): 4, ("text", "cuda"): 256, ("image", "cuda"): 128}
 
 
 def item_texts(dataset, content: pd.DataFrame, text_field: str = "title+plot") -> pd.Series:

@@ -2,7 +2,8 @@
 
 ``run_seed`` is what the notebooks loop over. Each run lives in its own folder under
 ``cache_home()/runs/`` named by a hash of everything that determines its numbers (model config,
-training config, dataset, split, content encoders); the trainer checkpoints there per epoch, and a
+training config, dataset, split, content encoders, and the source of the model and training code);
+the trainer checkpoints there per epoch, and a
 finished run leaves ``result.json`` and ``predictions.npz`` so a rerun of the notebook skips it.
 """
 from __future__ import annotations
@@ -19,6 +20,19 @@ from ..evaluate import rmse
 from ..paths import cache_home
 
 SKIP_IN_KEY = ("progress", "checkpoint_dir", "num_threads", "device", "eval_batch_size")
+# Source files whose code determines a run's numbers: editing any of them retires cached runs.
+CODE_FILES = ("models/fusion.py", "models/mu.py", "models/inputs.py", "models/poster_pixels.py",
+              "models/experiment.py", "train.py", "evaluate.py")
+
+
+def code_fingerprint(files=CODE_FILES) -> str:
+    """Hash of the package source that trains and evaluates the models (part of every run key)."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for rel in files:
+        h.update(rel.encode())
+        h.update((root / rel).read_bytes())
+    return h.hexdigest()[:12]
 
 
 @dataclass
@@ -52,7 +66,8 @@ def run_seed(name: str, build, encoder, data: dict, train_cfg, *, identity: dict
 
     methods = methods or {"rmse": "predict"}
     cfg_key = {k: v for k, v in train_cfg.to_dict().items() if k not in SKIP_IN_KEY}
-    key = run_key({"name": name, "train": cfg_key, "identity": identity, "methods": methods})
+    key = run_key({"name": name, "train": cfg_key, "identity": identity, "methods": methods,
+                   "code": code_fingerprint()})
     folder = Path(root or cache_home() / "runs") / f"{name}-seed{train_cfg.seed}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / "result.json"
