@@ -126,6 +126,25 @@ def run_notebooks(profile: str = "paper", only: list[str] | None = None, force: 
             os.environ["TQDM_DISABLE"] = previous_tqdm
 
 
+def _hide_injected_parameters(path: Path) -> None:
+    """Give papermill's injected-parameters cell the ``remove-*`` tags of the parameters cell.
+
+    Results pages (90, 91) hide their parameters cell in the book; without this the injected copy
+    would still show.
+    """
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    tags_of = [set(c.metadata.get("tags", [])) for c in notebook.cells]
+    hide = set().union(*(t for t in tags_of if "parameters" in t)) & {"remove-cell", "remove-input"}
+    if not hide:
+        return
+    for cell, tags in zip(notebook.cells, tags_of):
+        if "injected-parameters" in tags:
+            cell.metadata["tags"] = sorted(tags | hide)
+    nbformat.write(notebook, str(path))
+
+
 def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, progress, statuses):
     import papermill as pm
     from tqdm.auto import tqdm
@@ -156,6 +175,7 @@ def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, 
             statuses.append({"notebook": spec.name, "status": "failed", "output": str(output),
                              "error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)})
             break  # later notebooks depend on earlier ones
+        _hide_injected_parameters(output)
         record.seconds = round(time.perf_counter() - t0, 2)
         record.commit = git_commit()
         record.save(res_dir)

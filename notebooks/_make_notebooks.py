@@ -19,9 +19,12 @@ def build(name, cells, hide_code=False):
         if kind == "md":
             nb.cells.append(nbf.v4.new_markdown_cell(src))
         else:
+            if hide_code and src == SETUP.strip("\n"):
+                src = src.rsplit("\nctx", 1)[0]   # results pages: no context repr
             cell = nbf.v4.new_code_cell(src)
             if kind == "params":
-                cell.metadata["tags"] = ["parameters"]
+                # results pages hide their parameters (the runner hides papermill's injected copy)
+                cell.metadata["tags"] = ["parameters", "remove-cell"] if hide_code else ["parameters"]
             elif hide_code:
                 cell.metadata["tags"] = ["remove-input"]
             nb.cells.append(cell)

@@ -60,3 +60,29 @@ def test_input_hash_ignores_code_a_notebook_does_not_use(tmp_path, synthetic_hom
     assert runner.input_hash(spec, {}, synthetic_home) == before
     (pkg / "baselines" / "a.py").write_text("x = 2")
     assert runner.input_hash(spec, {}, synthetic_home) != before
+
+
+def test_injected_parameters_inherit_the_hidden_parameters_cell(tmp_path):
+    import nbformat
+
+    from mmrec_core.runner import _hide_injected_parameters
+
+    def notebook(param_tags):
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell('PROFILE = "paper"')
+        params.metadata["tags"] = param_tags
+        injected = nbformat.v4.new_code_cell('PROFILE = "quick"')
+        injected.metadata["tags"] = ["injected-parameters"]
+        nb.cells = [params, injected, nbformat.v4.new_code_cell("1 + 1")]
+        path = tmp_path / f"nb{len(param_tags)}.ipynb"
+        nbformat.write(nb, str(path))
+        return path
+
+    hidden = notebook(["parameters", "remove-cell"])
+    _hide_injected_parameters(hidden)
+    cells = nbformat.read(str(hidden), as_version=4).cells
+    assert cells[1].metadata["tags"] == ["injected-parameters", "remove-cell"]
+    assert "tags" not in cells[2].metadata
+    shown = notebook(["parameters"])
+    _hide_injected_parameters(shown)
+    assert nbformat.read(str(shown), as_version=4).cells[1].metadata["tags"] == ["injected-parameters"]
