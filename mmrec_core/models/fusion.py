@@ -123,7 +123,9 @@ class SelfAttention(nn.Module):
         # x: (B, T, d); keep: (B, T) bool, True where a token may be attended to
         B, T, d = x.shape
         h = self.n_head
-        xq = x[:, :1] if cls_only else x
+        if cls_only:
+            return self._cls_attention(x, keep)
+        xq = x
         q = self.q(xq).view(B, xq.shape[1], h, d // h).transpose(1, 2)      # (B, h, Tq, d/h)
         k, v = self.kv(x).split(d, dim=2)
         k = k.view(B, T, h, d // h).transpose(1, 2)                          # (B, h, T, d/h)
@@ -133,6 +135,23 @@ class SelfAttention(nn.Module):
                                            dropout_p=self.dropout if self.training else 0.0)
         y = y.transpose(1, 2).reshape(B, xq.shape[1], d)
         return self.proj(y)
+
+    def _cls_attention(self, x, keep):
+        """Attention of the [CLS] query alone over all tokens (the last layer's only needed output).
+
+        Same equations as the SDPA path with one query; written as broadcast products because
+        SDPA's CPU kernels copy and transpose K and V into per-head layouts, which cost more than
+        the products themselves at one query (benchmarks/bench_fusion_train.py).
+        """
+        B, T, d = x.shape
+        h, dh = self.n_head, d // self.n_head
+        q = self.q(x[:, 0]).view(B, 1, h, dh)                               # (B, 1, h, dh)
+        k, v = self.kv(x).view(B, T, 2, h, dh).unbind(2)                     # (B, T, h, dh) each
+        scores = (k * q).sum(-1) * dh ** -0.5                                # (B, T, h), eq. 8
+        scores = scores.float().masked_fill(~keep[:, :, None], float("-inf"))
+        probs = F.dropout(scores.softmax(dim=1), self.dropout, self.training)  # eq. 9
+        y = (probs.to(v.dtype)[..., None] * v).sum(1)                       # (B, h, dh), eq. 10
+        return self.proj(y.reshape(B, 1, d))
 
 
 class EncoderLayer(nn.Module):

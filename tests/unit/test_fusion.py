@@ -192,3 +192,19 @@ def test_trains_on_ml1m_format(tmp_path):
     assert len(res.history["epoch"]) == 1
     p = predict(model, enc.transform(split.test), "predict_proba")
     assert p.shape == (len(split.test), 5) and np.allclose(p.sum(1), 1, atol=1e-4)
+
+
+def test_cls_attention_matches_sdpa_with_padding_mask():
+    from mmrec_core.models.fusion import SelfAttention
+
+    torch.manual_seed(0)
+    attn = SelfAttention(FusionConfig(d_model=48, n_head=4, dropout=0.0)).eval()
+    x = torch.randn(5, 7, 48)
+    keep = torch.ones(5, 7, dtype=torch.bool)
+    keep[0, 3] = keep[2, 5:] = keep[4, 1] = False          # missing modalities are not attended to
+    full = attn(x, keep, cls_only=False)[:, :1]
+    torch.testing.assert_close(attn(x, keep, cls_only=True), full, rtol=1e-5, atol=1e-6)
+    # a masked token's values do not reach the [CLS] output
+    x2 = x.clone()
+    x2[0, 3] += 100.0
+    torch.testing.assert_close(attn(x2, keep, cls_only=True)[0], attn(x, keep, cls_only=True)[0])
