@@ -111,3 +111,17 @@ def test_cross_needs_pixels(setup):
     ds, content, split, px, enc = setup
     with pytest.raises(ValueError, match="pixels"):
         Mu(MuConfig(**TINY), enc.cardinalities, enc.genre_table, None)
+
+
+def test_cross_modal_training_is_deterministic_for_a_seed(setup):
+    from mmrec_core.train import TrainConfig, fit, predict
+
+    ds, content, split, px, enc = setup
+    train, val, test = (enc.transform(s) for s in (split.train, split.val, split.test))
+    preds = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = build_mu(MuConfig(**{**TINY, "dropout": 0.2}, use_poster=True), enc)
+        fit(model, train, val, TrainConfig(epochs=2, batch_size=128, progress=False, seed=0))
+        preds.append(predict(model, test))
+    assert np.array_equal(preds[0], preds[1])
