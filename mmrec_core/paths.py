@@ -46,3 +46,20 @@ def results_dir(explicit: str | os.PathLike | None = None) -> Path:
         path = REPO_ROOT / "results"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def hash_package_sources(h, parts, repo_root: Path | None = None) -> None:
+    """Feed ``h`` (a hashlib object) the path and bytes of every package source file under ``parts``.
+
+    Each part is a file or folder inside ``<repo_root>/mmrec_core`` (folders: their ``*.py`` files,
+    sorted); a missing part adds nothing. Used by the runner (is a notebook stale?) and by the run
+    cache of the models (is a finished run still valid?).
+    """
+    root = Path(repo_root) if repo_root is not None else REPO_ROOT
+    package = root / "mmrec_core"
+    for part in parts:
+        target = package / part
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target] if target.exists() else []
+        for path in files:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())

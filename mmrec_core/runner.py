@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import REPO_ROOT, data_home, results_dir
+from .paths import REPO_ROOT, data_home, hash_package_sources, results_dir
 from .results import RunRecord, git_commit
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -70,13 +70,7 @@ def _data_fingerprint(home: Path) -> str:
 def input_hash(spec: NotebookSpec, parameters: dict, home: Path) -> str:
     h = hashlib.sha256()
     h.update((NOTEBOOK_DIR / f"{spec.name}.ipynb").read_bytes())
-    package = REPO_ROOT / "mmrec_core"
-    for part in CORE_CODE + spec.code:
-        target = package / part
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target] if target.exists() else []
-        for p in files:
-            h.update(p.relative_to(REPO_ROOT).as_posix().encode())
-            h.update(p.read_bytes())
+    hash_package_sources(h, CORE_CODE + spec.code, REPO_ROOT)
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     if spec.needs_real_data:
         h.update(_data_fingerprint(home).encode())

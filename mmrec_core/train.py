@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .progress import progress_bar, progress_disabled_by_env
+from .progress import progress_bar
 
 
 @dataclass
@@ -225,12 +225,10 @@ def fit(model, train: dict, val: dict, cfg: TrainConfig, *, stop_after_epochs: i
                 sq_sum += float(((_to_rating(model, output.detach(), batch).float()
                                   - batch["rating"]) ** 2).sum())
                 seen += b
-            if bar is not None:
-                bar.update(1)
-                if step % 20 == 0:
-                    bar.set_postfix(loss=f"{loss_sum / seen:.4f}", rmse=f"{math.sqrt(sq_sum / seen):.4f}")
-        if bar is not None:
-            bar.close()
+            bar.update(1)
+            if step % 20 == 0 and not bar.disable:
+                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", rmse=f"{math.sqrt(sq_sum / seen):.4f}")
+        bar.close()
         val_loss, val_rmse = evaluate(model, val, cfg.eval_batch_size, cfg.bf16)
         for k, v in (("epoch", epoch), ("train_loss", loss_sum / seen),
                      ("train_rmse", math.sqrt(sq_sum / seen)), ("val_loss", val_loss),
@@ -270,6 +268,4 @@ def _bad_epochs(history: dict, best_epoch: int) -> int:
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    if not enabled or progress_disabled_by_env():
-        return None
-    return progress_bar(total=total, desc=desc, leave=False, mininterval=2.0)
+    return progress_bar(total=total, desc=desc, enabled=enabled, leave=False, mininterval=2.0)

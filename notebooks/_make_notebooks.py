@@ -19,8 +19,6 @@ def build(name, cells, hide_code=False):
         if kind == "md":
             nb.cells.append(nbf.v4.new_markdown_cell(src))
         else:
-            if hide_code and src == SETUP.strip("\n"):
-                src = src.rsplit("\nctx", 1)[0]   # results pages: no context repr
             cell = nbf.v4.new_code_cell(src)
             if kind == "params":
                 # results pages hide their parameters (the runner hides papermill's injected copy)
@@ -48,6 +46,7 @@ FIGURES.mkdir(parents=True, exist_ok=True)
 pd.set_option("display.precision", 4)
 ctx
 """
+SETUP_QUIET = SETUP.rstrip("\n").removesuffix("\nctx")  # results pages: no context repr
 
 # --------------------------------------------------------------------------------------------
 build("00_data", [
@@ -304,7 +303,7 @@ DATASET = "ml-100k"    # unused here; kept for a uniform parameter interface
 DATA_HOME = None       # unused here
 RESULTS_DIR = None     # None: results/ (paper) or results/quick/ (quick)
 """),
-    ("code", SETUP),
+    ("code", SETUP_QUIET),
     ("code", """
 from mmrec_core.papers import compare, comparison_table
 from mmrec_core.results import read_results
@@ -356,7 +355,7 @@ DATASET = "ml-100k"    # unused here
 DATA_HOME = None       # unused here
 RESULTS_DIR = None     # None: results/ (paper) or results/quick/ (quick)
 """),
-    ("code", SETUP),
+    ("code", SETUP_QUIET),
     ("code", """
 from mmrec_core.results import read_results, read_run_records
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..evaluate import rmse
-from ..paths import cache_home
+from ..paths import cache_home, hash_package_sources
 
 SKIP_IN_KEY = ("progress", "checkpoint_dir", "num_threads", "device", "eval_batch_size")
 # Source files whose code determines a run's numbers: editing any of them retires cached runs.
@@ -27,11 +27,8 @@ CODE_FILES = ("models/fusion.py", "models/mu.py", "models/inputs.py", "models/po
 
 def code_fingerprint(files=CODE_FILES) -> str:
     """Hash of the package source that trains and evaluates the models (part of every run key)."""
-    root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
-    for rel in files:
-        h.update(rel.encode())
-        h.update((root / rel).read_bytes())
+    hash_package_sources(h, files)
     return h.hexdigest()[:12]
 
 
