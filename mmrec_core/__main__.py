@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             if "seconds" in s:
                 line += f"  ({s['seconds']:.0f} s)"
             if s["status"] == "failed":
-                line += f"\n    {s.get('error', '')}\n    see the executed notebook: {s['output']}"
+                line += f"\n    {s.get('error', '')}\n    see the failed execution: {s['output']} (the last good one is left in place)"
             print(line)
         return 1 if any(s["status"] == "failed" for s in statuses) else 0
     if args.command == "download":

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import REPO_ROOT, data_home, hash_package_sources, results_dir
+from .paths import REPO_ROOT, cache_home, data_home, hash_package_sources, results_dir
 from .results import RunRecord, git_commit
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -157,19 +158,24 @@ def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, 
                 continue
         record = RunRecord(notebook=spec.name, profile=profile,
                            parameters={**params, "MMREC_DATA": str(home)}, input_hash=digest)
+        # Execute into a work copy: a failed run must not replace the last good executed notebook
+        # (the one the book renders); it is kept beside the cache for inspection instead.
+        work = cache_home() / "notebook-runs" / profile / f"{spec.name}.ipynb"
+        work.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(str(NOTEBOOK_DIR / f"{spec.name}.ipynb"), str(output),
+            pm.execute_notebook(str(NOTEBOOK_DIR / f"{spec.name}.ipynb"), str(work),
                                 parameters=params, cwd=str(NOTEBOOK_DIR), kernel_name="python3",
                                 progress_bar=progress, log_output=False)
         except Exception as exc:
             record.seconds = round(time.perf_counter() - t0, 2)
             record.status = "failed"
             record.save(res_dir)
-            statuses.append({"notebook": spec.name, "status": "failed", "output": str(output),
+            statuses.append({"notebook": spec.name, "status": "failed", "output": str(work),
                              "error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)})
             break  # later notebooks depend on earlier ones
-        _hide_injected_parameters(output)
+        _hide_injected_parameters(work)
+        shutil.move(str(work), str(output))
         record.seconds = round(time.perf_counter() - t0, 2)
         record.commit = git_commit()
         record.save(res_dir)

@@ -1,4 +1,6 @@
 """Smoke tier: every notebook the runner knows, executed with papermill in the quick profile."""
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -56,9 +58,14 @@ def test_corrupt_data_fails_clearly_without_partial_results(tmp_path, synthetic_
     path = synthetic_home / "ml-100k" / "u.data"
     path.write_bytes(path.read_bytes().replace(b"\t", b" ", 1))
     res = tmp_path / "res"
+    previous = tmp_path / "nb" / "00_data.ipynb"   # the last good executed copy the book renders
+    previous.parent.mkdir()
+    previous.write_text("last good execution")
     statuses = runner.run_notebooks("quick", only=["00_data"], output_dir=tmp_path / "nb", results=res,
                                     extra_parameters={"DATA_HOME": str(synthetic_home)}, progress=False)
     assert statuses[0]["status"] == "failed"
+    assert previous.read_text() == "last good execution"
+    assert Path(statuses[0]["output"]).exists() and Path(statuses[0]["output"]) != previous
     assert "ChecksumMismatch" in statuses[0]["error"] and "u.data" in statuses[0]["error"]
     assert not (res / "summary.csv").exists()
     assert read_run_records(res).status.tolist() == ["failed"]
