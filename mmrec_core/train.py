@@ -2,7 +2,7 @@
 
 A model exposes ``forward(batch) -> (output, loss)`` and ``predict(batch) -> ratings``; when it also
 has ``output_to_rating(output)``, the running training RMSE is logged from the outputs it already
-computed. Data are dicts of equal-length tensors (see :mod:`mmrec_core.models.inputs`); a batch is
+computed. Data are dicts of equal-length tensors (see :mod:`mmrec_core.inputs`); a batch is
 the same dict indexed by a slice of a seeded permutation.
 
 - Seeded and deterministic on CPU: the same seed gives the same numbers (the shuffle of epoch e
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .device import resolve_device  # noqa: F401  (re-exported: the trainer's device rule)
 from .progress import progress_bar
 
 
@@ -60,15 +61,6 @@ class TrainResult:
     resumed_from: int = 0             # epochs already done when this call started
     device: str = "cpu"
     config: dict = field(default_factory=dict)
-
-
-def resolve_device(device: str = "auto"):
-    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``."""
-    import torch
-
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def seed_everything(seed: int) -> None:

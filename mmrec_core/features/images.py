@@ -13,6 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+# ImageNet normalisation of the torchvision / timm CNNs (the one copy in the package).
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
 
 class PosterDecodeError(ValueError):
     """A poster file that exists but is not a decodable image."""

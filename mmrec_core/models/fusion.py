@@ -175,7 +175,7 @@ class EncoderLayer(nn.Module):
 class FusionTransformer(nn.Module):
     """``[CLS] V1..V10 [SEP]`` -> Transformer encoder -> softmax over the five ratings.
 
-    Built from a fitted :class:`~mmrec_core.models.inputs.RatingEncoder`: its cardinalities size
+    Built from a fitted :class:`~mmrec_core.inputs.RatingEncoder`: its cardinalities size
     the embeddings and its content tables (``text*`` and ``image`` keys) become frozen buffers.
     ``forward(batch) -> (logits (B, 5), loss)``; ``predict(batch) -> expected rating (B,)``.
     """

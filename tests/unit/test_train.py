@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from mmrec_core.data import load_movielens, write_synthetic_movielens, xia_split  # noqa: E402
-from mmrec_core.models.inputs import RatingEncoder  # noqa: E402
+from mmrec_core.inputs import RatingEncoder  # noqa: E402
 from mmrec_core.models.mu import MuConfig, build_mu  # noqa: E402
 from mmrec_core.train import TrainConfig, fit, predict, resolve_device  # noqa: E402
 

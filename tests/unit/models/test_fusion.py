@@ -13,7 +13,7 @@ from mmrec_core.evaluate import argmax_rating, expected_rating, rmse  # noqa: E4
 from mmrec_core.features.modality import ItemModality  # noqa: E402
 from mmrec_core.models.fusion import (FusionConfig, build_fusion, sinusoidal_position_encoding,  # noqa: E402
                                       upsample_widths)
-from mmrec_core.models.inputs import RatingEncoder, age_group  # noqa: E402
+from mmrec_core.inputs import RatingEncoder, age_group  # noqa: E402
 from mmrec_core.train import TrainConfig, fit, predict  # noqa: E402
 
 

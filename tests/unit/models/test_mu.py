@@ -7,9 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from mmrec_core.data import load_content, load_movielens, write_synthetic_movielens, xia_split  # noqa: E402
-from mmrec_core.models.inputs import RatingEncoder  # noqa: E402
+from mmrec_core.inputs import RatingEncoder  # noqa: E402
 from mmrec_core.models.mu import Mu, MuConfig, build_mu  # noqa: E402
-from mmrec_core.models.poster_pixels import load_poster_pixels  # noqa: E402
+from mmrec_core.features.pixels import load_poster_pixels  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
