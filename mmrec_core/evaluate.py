@@ -34,33 +34,89 @@ def argmax_rating(probs, ratings=(1, 2, 3, 4, 5)) -> np.ndarray:
     return np.asarray(ratings, float)[np.asarray(probs).argmax(-1)]
 
 
-def paired_squared_error_test(y_true, pred_a, pred_b, n_boot: int = 2000, seed: int = 0) -> dict:
-    """Compare two models on the same ratings through per-rating squared errors.
-
-    Returns the RMSE of each, the mean difference of squared errors (a - b), a paired t-test p-value,
-    a Wilcoxon signed-rank p-value and a bootstrap 95% interval of RMSE(a) - RMSE(b).
-    """
-    from scipy import stats
-
-    y = np.asarray(y_true, float)
-    ea = (np.asarray(pred_a, float) - y) ** 2
-    eb = (np.asarray(pred_b, float) - y) ** 2
-    d = ea - eb
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(y), size=(n_boot, len(y)))
-    boot = np.sqrt(ea[idx].mean(1)) - np.sqrt(eb[idx].mean(1))
-    t = stats.ttest_rel(ea, eb)
-    w = stats.wilcoxon(d) if np.any(d != 0) else None
-    return {
-        "rmse_a": float(np.sqrt(ea.mean())), "rmse_b": float(np.sqrt(eb.mean())),
-        "mean_sq_diff": float(d.mean()), "t_pvalue": float(t.pvalue),
-        "wilcoxon_pvalue": float(w.pvalue) if w is not None else 1.0,
-        "rmse_diff_ci_low": float(np.quantile(boot, 0.025)),
-        "rmse_diff_ci_high": float(np.quantile(boot, 0.975)),
-    }
+METRICS = {"rmse": rmse, "mae": mae, "hit_rate": hit_rate}  # name -> fn(y_true, y_pred); the registry's metric names
 
 
 def mean_std(values) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for a single value)."""
+    """Mean and sample standard deviation; the std of a single value is NaN (blank), never 0."""
     v = np.asarray(values, float)
-    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+    if v.size == 0:
+        raise ValueError("mean_std needs at least one value")
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else float("nan")
+
+
+def seed_paired_difference(a, b, level: float = 0.95) -> dict:
+    """Signed effect ``b - a`` of two variants trained with the same seeds: the seed is the unit.
+
+    ``a`` and ``b`` hold one number per seed (e.g. test RMSE), in the same seed order. Returns the
+    mean difference, a Student-t interval at ``level`` over the per-seed differences, the two-sided
+    paired t-test p-value and the method. With one seed there is no interval (NaN). When every seed
+    gives the same difference the interval collapses to it and p is 0 (or 1 for no difference).
+    """
+    from scipy import stats
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
+        raise ValueError(f"need one value per seed for both variants, got shapes {a.shape} and {b.shape}")
+    d = b - a
+    n, effect = d.size, float(d.mean())
+    out = {"effect": effect, "n_seeds": n, "method": f"paired t over seeds (n={n})",
+           "ci_low": float("nan"), "ci_high": float("nan"), "p_value": float("nan")}
+    if n < 2:
+        out["method"] = "single seed: no interval"
+        return out
+    sd = float(d.std(ddof=1))
+    if sd == 0.0:
+        out.update(ci_low=effect, ci_high=effect, p_value=0.0 if effect != 0 else 1.0)
+        return out
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
+    out.update(ci_low=effect - half, ci_high=effect + half,
+               p_value=float(stats.ttest_1samp(d, 0.0).pvalue))
+    return out
+
+
+def bootstrap_seed_rating_difference(y_true, pred_a, pred_b, n_boot: int = 2000, seed: int = 0,
+                                     level: float = 0.95, metric=rmse) -> dict:
+    """``metric(b) - metric(a)`` with a bootstrap that resamples both seeds and test ratings.
+
+    ``pred_a``, ``pred_b``: arrays (n_seeds, n_ratings) of predictions on the same test ratings,
+    row s of both trained with seed s. Each replicate draws seeds with replacement (the pairing of
+    a and b within a seed is kept) and ratings with replacement, and averages the per-seed metric
+    difference. The p-value is two-sided: twice the smaller tail share of replicates at or beyond 0.
+    """
+    y = np.asarray(y_true, float)
+    pa, pb = np.atleast_2d(np.asarray(pred_a, float)), np.atleast_2d(np.asarray(pred_b, float))
+    if pa.shape != pb.shape or pa.shape[1] != y.size:
+        raise ValueError(f"predictions must be (n_seeds, {y.size}) for both variants, got {pa.shape}, {pb.shape}")
+    n_seeds, n = pa.shape
+    effect = float(np.mean([metric(y, pb[s]) - metric(y, pa[s]) for s in range(n_seeds)]))
+    rng = np.random.default_rng(seed)
+    sq = metric is rmse
+    reps = np.empty(n_boot)
+    for r in range(n_boot):
+        seeds = rng.integers(0, n_seeds, n_seeds)
+        idx = rng.integers(0, n, n)
+        if sq:  # vectorised RMSE over the drawn seeds
+            ea = np.sqrt(((pa[seeds][:, idx] - y[idx]) ** 2).mean(1))
+            eb = np.sqrt(((pb[seeds][:, idx] - y[idx]) ** 2).mean(1))
+            reps[r] = float((eb - ea).mean())
+        else:
+            reps[r] = float(np.mean([metric(y[idx], pb[s, idx]) - metric(y[idx], pa[s, idx]) for s in seeds]))
+    lo, hi = np.quantile(reps, [0.5 - level / 2, 0.5 + level / 2])
+    p = min(1.0, 2 * min((reps <= 0).mean(), (reps >= 0).mean())) if np.any(reps != 0) else 1.0
+    return {"effect": effect, "ci_low": float(lo), "ci_high": float(hi), "p_value": float(p),
+            "n_seeds": n_seeds, "method": f"bootstrap over seeds and ratings ({n_boot} draws, n={n_seeds})"}
+
+
+def verdict(ci_low: float, ci_high: float, better: str = "lower") -> str:
+    """Plain words for an interval of ``b - a``: which variant is better, or that it is undecided.
+
+    ``better="lower"`` for errors (RMSE): an interval wholly below 0 means b is better.
+    """
+    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+        return "no interval (one seed)"
+    if ci_high < 0:
+        return "b better" if better == "lower" else "a better"
+    if ci_low > 0:
+        return "a better" if better == "lower" else "b better"
+    return "no detectable difference (interval includes 0)"

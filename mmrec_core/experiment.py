@@ -1,113 +1,432 @@
-"""Train one (model, variant, seed), evaluate every subset, keep the result on disk.
+"""The experiment layer under every replica: prepare inputs, train or reuse runs, compare variants.
 
-``run_seed`` is what the notebooks loop over. Each run lives in its own folder under
-``cache_home()/runs/`` named by a hash of everything that determines its numbers (model config,
-training config, dataset, split, content encoders, and the source of the model and training code);
-the trainer checkpoints there per epoch, and a
-finished run leaves ``result.json`` and ``predictions.npz`` so a rerun of the notebook skips it.
+A notebook cell calls one of these:
+
+- :func:`prepare` loads a dataset, makes the shared seeded split and the per-item content tables,
+  and returns an :class:`Experiment` (tensors plus everything that identifies them);
+- :func:`replicate` trains a registered model (:mod:`mmrec_core.models`) for every variant and seed,
+  or loads the finished run from the run cache, and returns :class:`Runs`;
+- :meth:`Runs.summary`, :meth:`Runs.compare` and :meth:`Runs.rows` tabulate over seeds, test a
+  difference with the seed as the unit (or a bootstrap over seeds and ratings) and produce the
+  result rows of ``results/summary.csv``.
+
+Run cache: each run lives in ``cache_home()/runs/<model>-<dataset>-seed<s>-<key>/``. The key hashes
+everything that determines its numbers: the model config, the training config, the dataset and
+split identity, a hash of the exact input tensors and content tables the model reads (a change of
+encoder weights or precision gives new features and therefore new runs) and the model's code
+fingerprint from the registry. The trainer checkpoints there every epoch, so an interrupted run
+resumes; a finished run leaves ``result.json`` and ``predictions.npz`` and is not trained again.
+
+Scale-out: ``replicate(..., executor=client)`` runs the (variant, seed) tasks on a
+``dask.distributed`` client (or any ``concurrent.futures`` executor). Each task is the same
+:func:`run_one` call as in-process, writing the same run cache, so the rows are the same either way.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from ..evaluate import rmse
-from ..paths import cache_home, hash_package_sources
+from .evaluate import METRICS, bootstrap_seed_rating_difference, mean_std, seed_paired_difference, verdict
+from .paths import cache_home
 
+# Training options that do not change the numbers (left out of the run key).
 SKIP_IN_KEY = ("progress", "checkpoint_dir", "num_threads", "device", "eval_batch_size")
-# Source files whose code determines a run's numbers: editing any of them retires cached runs.
-CODE_FILES = ("models/fusion.py", "models/mu.py", "models/inputs.py", "models/poster_pixels.py",
-              "models/experiment.py", "train.py", "evaluate.py")
 
 
-def code_fingerprint(files=CODE_FILES) -> str:
-    """Hash of the package source that trains and evaluates the models (part of every run key)."""
-    h = hashlib.sha256()
-    hash_package_sources(h, files)
-    return h.hexdigest()[:12]
+# ------------------------------------------------------------------------------------ inputs
+@dataclass
+class Experiment:
+    """Inputs shared by every run of a page: tensors per subset, the encoder that made them, ids."""
+
+    dataset: object                 # MovieLens (from load_movielens)
+    split: object                   # Split (train/val/test frames, name, seed)
+    encoder: object                 # fitted RatingEncoder with its content tables
+    data: dict                      # subset -> dict of tensors (the trainer's batch format)
+    identity: dict                  # dataset, split, split seed, ratings, synthetic, profile
+
+    def data_hash(self, content_keys=()) -> str:
+        """Hash of the tensors of every subset and of the content tables ``content_keys``."""
+        h = hashlib.sha256()
+        for subset in sorted(self.data):
+            for name in sorted(self.data[subset]):
+                t = self.data[subset][name]
+                h.update(f"{subset}/{name}/{tuple(t.shape)}/{t.dtype}".encode())
+                h.update(t.contiguous().numpy().tobytes())
+        h.update(np.ascontiguousarray(self.encoder.genre_table).tobytes())
+        for key in sorted(content_keys):
+            table = self.encoder.content[key]
+            h.update(f"{key}/{table.encoder}".encode())
+            h.update(np.ascontiguousarray(table.values).tobytes())
+            h.update(np.ascontiguousarray(table.mask).tobytes())
+        return h.hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}={len(v['rating']):,}" for k, v in self.data.items())
+        return f"Experiment({self.identity['dataset']}, {self.identity['split']}, {sizes}; {self.encoder!r})"
 
 
+def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
+            text_fields: tuple[str, ...] = ("title", "plot"), image_encoder: str | None = None,
+            poster_size: int | None = None, device: str = "auto") -> Experiment:
+    """Load ``ctx.dataset``, split it (Xia's 90/5/5, ``split_seed``) and attach content tables.
+
+    text_encoder:  registry name; one table ``text_<field>`` per entry of ``text_fields``.
+    image_encoder: registry name; table ``image`` (frozen poster features).
+    poster_size:   decode posters to ``size x size`` uint8 pixels; table ``pixels`` (end-to-end CNNs).
+    Missing content (no poster, no plot) is masked in every table, never filled in.
+    """
+    from .data import load_content, load_movielens, xia_split
+    from .inputs import RatingEncoder
+
+    ds = load_movielens(ctx.dataset, ctx.data_home)
+    content = load_content(ds)
+    split = xia_split(ds.ratings, split_seed)
+    encoder = RatingEncoder().fit(split.train, ds.users, ds.items, ds.genres)
+    if text_encoder:
+        from .features import get_item_features
+
+        for text_field in text_fields:
+            encoder.add_modality(f"text_{text_field}", get_item_features(
+                ds, content, "text", text_encoder, text_field=text_field, device=device))
+    if image_encoder:
+        from .features import get_item_features
+
+        encoder.add_modality("image", get_item_features(ds, content, "image", image_encoder, device=device))
+    if poster_size:
+        from .features.pixels import load_poster_pixels
+
+        px = load_poster_pixels(content, poster_size)
+        encoder.add_table("pixels", "pixels", f"pixels-{poster_size}", px.item_ids, px.pixels, px.mask)
+    data = {name: encoder.transform(frame) for name, frame in split.parts().items()}
+    identity = {"dataset": ds.name, "split": split.name, "split_seed": split_seed,
+                "n_ratings": len(ds.ratings), "synthetic": bool(ds.synthetic), "profile": ctx.profile}
+    return Experiment(ds, split, encoder, data, identity)
+
+
+# -------------------------------------------------------------------------------- one run
 @dataclass
 class RunOutcome:
-    name: str
+    model: str                 # registry name
+    variant: str
     seed: int
+    config: dict               # model config
+    train_config: dict         # training config (as keyed)
     history: dict
     best_epoch: int
+    epoch_cap: int
     seconds: float
-    metrics: dict            # subset -> {metric: value}
-    predictions: dict        # "<subset>/<method>" -> array
-    folder: Path
+    metrics: dict              # subset -> {metric: value}
+    predictions: dict          # "<subset>/<method>" -> array
+    content: dict              # content key -> encoder name (what the model read)
+    device: str
+    folder: str
     reused: bool = False
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history.get("epoch", []))
 
 
 def run_key(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
 
-def run_seed(name: str, build, encoder, data: dict, train_cfg, *, identity: dict,
-             methods: dict | None = None, root: str | Path | None = None) -> RunOutcome:
-    """Train ``build()`` on ``data["train"]`` (early stopping on ``data["val"]``), evaluate all subsets.
+def run_one(model: str, config, train_cfg, experiment: Experiment, *, variant: str = "",
+            root: str | Path | None = None) -> RunOutcome:
+    """Train one (model, config, seed) with early stopping on validation RMSE, or load it.
 
-    build:    zero-argument function returning a fresh model (called after seeding).
-    identity: everything else that determines the numbers (dataset, split, encoders, model config).
-    methods:  metric name -> model method returning ratings; default ``{"rmse": "predict"}``.
+    Every subset is then evaluated in eval mode with the best epoch's weights (the tested
+    checkpoint): train numbers are not running averages with dropout on.
     """
     import torch
 
-    from ..train import fit, predict, seed_everything
+    from .models import get_model
+    from .train import fit, predict, seed_everything
 
-    methods = methods or {"rmse": "predict"}
+    entry = get_model(model)
+    train_cfg = copy.deepcopy(train_cfg)
+    used = entry.content_used(config, experiment.encoder)
     cfg_key = {k: v for k, v in train_cfg.to_dict().items() if k not in SKIP_IN_KEY}
-    key = run_key({"name": name, "train": cfg_key, "identity": identity, "methods": methods,
-                   "code": code_fingerprint()})
-    folder = Path(root or cache_home() / "runs") / f"{name}-seed{train_cfg.seed}-{key}"
+    key = run_key({"model": entry.name, "config": config.to_dict(), "train": cfg_key,
+                   "identity": experiment.identity, "data": experiment.data_hash(used),
+                   "metrics": entry.metrics, "code": entry.fingerprint()})
+    folder = (Path(root) if root else cache_home() / "runs") / (
+        f"{entry.name}-{experiment.identity['dataset']}-seed{train_cfg.seed}-{key}")
     folder.mkdir(parents=True, exist_ok=True)
+    content = {k: experiment.encoder.content[k].encoder for k in used}
     done = folder / "result.json"
     if done.exists():
         rec = json.loads(done.read_text())
         z = np.load(folder / "predictions.npz")
-        return RunOutcome(name, train_cfg.seed, rec["history"], rec["best_epoch"], rec["seconds"],
-                          rec["metrics"], {k: z[k] for k in z.files}, folder, reused=True)
+        return RunOutcome(entry.name, variant, rec["seed"], rec["config"], rec["train_config"],
+                          rec["history"], rec["best_epoch"], rec["epoch_cap"], rec["seconds"],
+                          rec["metrics"], {k: z[k] for k in z.files}, rec["content"], rec["device"],
+                          str(folder), reused=True)
     t0 = time.perf_counter()
     seed_everything(train_cfg.seed)
-    model = build()
+    net = entry.build_model(config, experiment.encoder)
     train_cfg.checkpoint_dir = str(folder / "checkpoints")
-    res = fit(model, data["train"], data["val"], train_cfg)
+    res = fit(net, experiment.data["train"], experiment.data["val"], train_cfg)
     metrics, preds = {}, {}
-    for subset, tensors in data.items():
+    for subset, tensors in experiment.data.items():
         y = tensors["rating"].numpy()
         metrics[subset] = {}
-        for metric, method in methods.items():
-            p = predict(model, tensors, method, train_cfg.eval_batch_size, bf16=train_cfg.bf16)
-            preds[f"{subset}/{method}"] = p.astype(np.float32)
-            metrics[subset][metric] = rmse(y, p)
-    seconds = res.seconds + (time.perf_counter() - t0 - res.seconds)
-    rec = {"name": name, "seed": train_cfg.seed, "history": res.history, "best_epoch": res.best_epoch,
-           "seconds": seconds, "metrics": metrics, "device": res.device, "train_config": cfg_key,
-           "identity": identity, "n_parameters": int(sum(p.numel() for p in model.parameters()))}
+        for metric, (method, fn) in entry.metrics.items():
+            name = f"{subset}/{method}"
+            if name not in preds:
+                preds[name] = predict(net, tensors, method, train_cfg.eval_batch_size,
+                                      bf16=train_cfg.bf16).astype(np.float32)
+            metrics[subset][metric] = METRICS[fn](y, preds[name])
+    seconds = time.perf_counter() - t0
+    rec = {"model": entry.name, "seed": train_cfg.seed, "config": config.to_dict(), "train_config": cfg_key,
+           "history": res.history, "best_epoch": res.best_epoch, "epoch_cap": train_cfg.epochs,
+           "seconds": seconds, "metrics": metrics, "content": content, "device": res.device,
+           "identity": experiment.identity, "n_parameters": int(sum(p.numel() for p in net.parameters()))}
     np.savez(folder / "predictions.npz", **preds)
     done.write_text(json.dumps(rec, indent=1, default=str))
     for ckpt in (folder / "checkpoints").glob("*.pt"):   # keep the disk small: the result is kept
         ckpt.unlink()
-    del model
-    torch.cuda.empty_cache() if torch.cuda.is_available() else None
-    return RunOutcome(name, train_cfg.seed, res.history, res.best_epoch, seconds, metrics, preds, folder)
+    del net
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return RunOutcome(entry.name, variant, train_cfg.seed, config.to_dict(), cfg_key, res.history,
+                      res.best_epoch, train_cfg.epochs, seconds, metrics, preds, content, res.device,
+                      str(folder))
 
 
-def summarise(outcomes: list[RunOutcome]) -> dict:
-    """subset -> metric -> (mean, std, n) over the seeds of one configuration."""
-    from ..evaluate import mean_std
+def _task(args) -> RunOutcome:
+    model, variant, config, train_cfg, experiment, root = args
+    return run_one(model, config, train_cfg, experiment, variant=variant, root=root)
 
-    out = {}
-    for subset in outcomes[0].metrics:
-        out[subset] = {}
-        for metric in outcomes[0].metrics[subset]:
-            vals = [o.metrics[subset][metric] for o in outcomes]
-            m, s = mean_std(vals)
-            out[subset][metric] = (m, s, len(vals))
-    return out
+
+# ------------------------------------------------------------------------------- many runs
+def lr_sweep(config, train, rates) -> dict:
+    """Variants that differ only in the learning rate: ``{"lr=0.001": (config, train(lr=0.001)), ...}``."""
+    from .papers import lr_variant
+
+    return {lr_variant(lr): (config, replace(train, lr=float(lr))) for lr in rates}
+
+
+def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=None, *,
+              executor=None, root: str | Path | None = None, progress: bool = True) -> "Runs":
+    """Train (or reuse) ``model`` for every variant and seed; the same seeds for every variant.
+
+    variants: name -> model config, or name -> (model config, training config).
+    train:    the training config of variants given without one (its ``seed`` is replaced).
+    executor: None (seeds one after another, in this process), a ``dask.distributed.Client`` or a
+              ``concurrent.futures`` executor. Results and the run cache are the same either way.
+    """
+    from .progress import progress_bar
+
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("replicate needs at least one seed")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct, got {seeds}")
+    tasks = []
+    for name, spec in variants.items():
+        config, tcfg = spec if isinstance(spec, tuple) else (spec, train)
+        if tcfg is None:
+            raise ValueError(f"variant {name!r} has no training config: pass train= or (config, train)")
+        for seed in seeds:
+            tasks.append((model, name, config, replace(tcfg, seed=seed), experiment, root))
+    if executor is None:
+        outcomes, bar = [], progress_bar(total=len(tasks), desc=f"{model} runs", enabled=progress)
+        for t in tasks:
+            outcomes.append(_task(t))
+            bar.update(1)
+        bar.close()
+    elif hasattr(executor, "gather"):   # dask.distributed.Client
+        shared = executor.scatter(experiment, broadcast=True)
+        futures = executor.map(_task, [(*t[:4], shared, t[5]) for t in tasks], pure=False)
+        outcomes = executor.gather(futures)
+    else:                               # concurrent.futures.Executor
+        outcomes = list(executor.map(_task, tasks))
+    return Runs(list(outcomes), experiment)
+
+
+@dataclass
+class Runs:
+    """Finished runs of one model over variants and seeds, with tables, tests and result rows."""
+
+    outcomes: list
+    experiment: Experiment
+    comparisons: list = field(default_factory=list)
+
+    def __add__(self, other: "Runs") -> "Runs":
+        return Runs(self.outcomes + other.outcomes, self.experiment, self.comparisons + other.comparisons)
+
+    @property
+    def variants(self) -> list[str]:
+        return list(dict.fromkeys(o.variant for o in self.outcomes))
+
+    def of(self, variant: str) -> list[RunOutcome]:
+        out = sorted((o for o in self.outcomes if o.variant == variant), key=lambda o: o.seed)
+        if not out:
+            raise KeyError(f"no runs of variant {variant!r}; variants: {self.variants}")
+        return out
+
+    # ---------------------------------------------------------------------------- tables
+    def log(self) -> pd.DataFrame:
+        """One row per run: seed, best and stopping epoch against the cap, test numbers, time."""
+        rows = []
+        for o in self.outcomes:
+            row = {"variant": o.variant, "seed": o.seed, "best_epoch": o.best_epoch,
+                   "epochs_run": o.epochs_run, "epoch_cap": o.epoch_cap,
+                   "best_below_cap": o.best_epoch < o.epoch_cap,
+                   "val_rmse": min(o.history["val_rmse"]) if o.history.get("val_rmse") else np.nan}
+            row.update({f"test_{m}": v for m, v in o.metrics.get("test", {}).items()})
+            row.update(seconds=round(o.seconds, 1), device=o.device, reused=o.reused)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def histories(self) -> dict:
+        """``"<variant> s<seed>" -> history`` for :func:`mmrec_core.plots.loss_curves`."""
+        return {f"{o.variant} s{o.seed}": o.history for o in self.outcomes}
+
+    def summary(self, subsets=("train", "val", "test")) -> pd.DataFrame:
+        """Mean and std over seeds per (variant, subset, metric); std is blank with one seed."""
+        rows = []
+        for variant in self.variants:
+            runs = self.of(variant)
+            for subset in subsets:
+                for metric in runs[0].metrics.get(subset, {}):
+                    m, s = mean_std([o.metrics[subset][metric] for o in runs])
+                    rows.append({"variant": variant, "subset": subset, "metric": metric, "mean": m,
+                                 "std": s, "n_seeds": len(runs),
+                                 "best_epochs": " ".join(str(o.best_epoch) for o in runs),
+                                 "epoch_cap": max(o.epoch_cap for o in runs)})
+        return pd.DataFrame(rows)
+
+    # ---------------------------------------------------------------------------- tests
+    def compare(self, a: str, b: str, subset: str = "test", metric: str = "rmse",
+                method: str = "seed", n_boot: int = 2000) -> pd.DataFrame:
+        """Signed effect ``b - a`` of two variants on the same split, seed by seed.
+
+        method ``"seed"``: per-seed metric differences, Student-t interval and paired t-test over
+        seeds. ``"bootstrap"``: resamples seeds and test ratings. Only seeds run for both count.
+        The result (one row, plus the per-seed differences) is also kept for :meth:`rows`.
+        """
+        ra = {o.seed: o for o in self.of(a)}
+        rb = {o.seed: o for o in self.of(b)}
+        seeds = sorted(set(ra) & set(rb))
+        if not seeds:
+            raise ValueError(f"variants {a!r} and {b!r} share no seed")
+        va = [ra[s].metrics[subset][metric] for s in seeds]
+        vb = [rb[s].metrics[subset][metric] for s in seeds]
+        if method == "seed":
+            res = seed_paired_difference(va, vb)
+        elif method == "bootstrap":
+            from .models import get_model
+
+            pred_method, fn = get_model(ra[seeds[0]].model).metrics[metric]
+            key = f"{subset}/{pred_method}"
+            y = self.experiment.data[subset]["rating"].numpy()
+            res = bootstrap_seed_rating_difference(y, np.stack([ra[s].predictions[key] for s in seeds]),
+                                                   np.stack([rb[s].predictions[key] for s in seeds]),
+                                                   n_boot=n_boot, metric=METRICS[fn])
+        else:
+            raise ValueError(f"method must be 'seed' or 'bootstrap', got {method!r}")
+        row = {"a": a, "b": b, "subset": subset, "metric": metric, "mean_a": float(np.mean(va)),
+               "mean_b": float(np.mean(vb)), **res,
+               "per_seed_b_minus_a": " ".join(f"{y - x:+.4f}" for x, y in zip(va, vb)),
+               "verdict": verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a} better")
+               .replace("b better", f"{b} better")}
+        self.comparisons = [c for c in self.comparisons
+                            if (c["a"], c["b"], c["subset"], c["metric"], c["method"])
+                            != (a, b, subset, metric, row["method"])] + [row]
+        return pd.DataFrame([row])
+
+    # ---------------------------------------------------------------------------- rows
+    def _encoders(self, runs) -> tuple[str, str]:
+        content = runs[0].content
+        text = [k for k in content if k.startswith("text")]
+        names = sorted({content[k] for k in text})
+        enc_text = (f"{names[0]} ({'; '.join(k.removeprefix('text_') for k in text)})"
+                    if len(names) == 1 else "; ".join(f"{content[k]} ({k})" for k in text))
+        image = [content[k] for k in ("image", "pixels") if k in content]
+        enc_image = image[0] + (" CNN (end to end)" if "pixels" in content else "") if image else ""
+        return enc_text, enc_image
+
+    def rows(self, paper: str, table: str, model: str | None = None, notes: str = "",
+             variant_names: dict | None = None) -> list:
+        """Result rows: mean/std per (variant, subset, metric), epochs, and each comparison made.
+
+        ``model`` defaults to the registry label; ``variant_names`` maps variant -> recorded name.
+        """
+        from .models import get_model
+        from .results import ResultRow
+
+        ident = self.experiment.identity
+        rename = variant_names or {}
+        out = []
+        for variant in self.variants:
+            runs = self.of(variant)
+            entry = get_model(runs[0].model)
+            label = model or entry.label
+            enc_text, enc_image = self._encoders(runs)
+            seeds = [o.seed for o in runs]
+            lr = runs[0].train_config.get("lr")
+            common = dict(paper=paper, table=table, dataset=ident["dataset"], split=ident["split"],
+                          model=label, variant=rename.get(variant, variant), profile=ident["profile"],
+                          encoder_text=enc_text, encoder_image=enc_image, n_seeds=len(runs),
+                          seconds=round(sum(o.seconds for o in runs), 1))
+            base = (f"seeds {seeds}; lr {lr:g}; split seed {ident['split_seed']}; best epochs "
+                    f"{[o.best_epoch for o in runs]} of cap {runs[0].epoch_cap}; eval mode at the "
+                    f"best epoch" + (f"; {notes}" if notes else ""))
+            for subset in ("train", "val", "test"):
+                for metric in runs[0].metrics.get(subset, {}):
+                    m, s = mean_std([o.metrics[subset][metric] for o in runs])
+                    out.append(ResultRow(subset=subset, metric=metric, value=m, std=s, notes=base, **common))
+            for metric, values in (("best_epoch", [o.best_epoch for o in runs]),
+                                   ("epochs_run", [o.epochs_run for o in runs])):
+                m, s = mean_std(values)
+                out.append(ResultRow(subset="train", metric=metric, value=m, std=s,
+                                     notes=f"per seed {values}; cap {runs[0].epoch_cap}", **common))
+            out.append(ResultRow(subset="train", metric="best_epoch_max", value=float(max(o.best_epoch for o in runs)),
+                                 notes=f"cap {runs[0].epoch_cap}", **common))
+        for c in self.comparisons:
+            runs = self.of(c["b"])
+            enc_text, enc_image = self._encoders(runs)
+            out.append(ResultRow(
+                paper=paper, table=table, dataset=ident["dataset"], split=ident["split"],
+                model=model or get_model(runs[0].model).label,
+                variant=f"{rename.get(c['b'], c['b'])}-vs-{rename.get(c['a'], c['a'])}",
+                subset=c["subset"], metric=f"{c['metric']}_diff", value=c["effect"], n_seeds=c["n_seeds"],
+                ci_low=c["ci_low"], ci_high=c["ci_high"], p_value=c["p_value"], method=c["method"],
+                profile=ident["profile"], encoder_text=enc_text, encoder_image=enc_image,
+                notes=f"{c['b']} minus {c['a']} (negative: {c['b']} has the lower {c['metric']}); "
+                      f"per seed {c['per_seed_b_minus_a']}; {c['verdict']}"))
+        return out
+
+
+def build(model: str, config, experiment: Experiment):
+    """A fresh (untrained) model of the registry sized by the experiment's encoder (for figures)."""
+    from .models import get_model
+
+    return get_model(model).build_model(config, experiment.encoder)
+
+
+def sanity_check(model: str, config, experiment: Experiment, n: int = 512, seed: int = 0) -> dict:
+    """An untrained model's loss and mean prediction on ``n`` validation ratings (before training)."""
+    import torch
+
+    from .models import get_model
+    from .train import seed_everything
+
+    seed_everything(seed)
+    net = get_model(model).build_model(config, experiment.encoder)
+    net.eval()
+    batch = {k: v[:n] for k, v in experiment.data["val"].items()}
+    with torch.no_grad():
+        output, loss = net(batch)
+        pred = net.output_to_rating(output) if hasattr(net, "output_to_rating") else net.predict(batch)
+    return {"untrained_loss": float(loss), "mean_prediction": float(pred.float().mean()),
+            "n_parameters": int(sum(p.numel() for p in net.parameters())), "n_ratings": len(batch["rating"])}

@@ -1,35 +1,124 @@
-"""What every notebook calls first: resolve the profile's data home and results folder.
+"""What every notebook calls first: check the parameters, resolve folders, stamp provenance.
 
-``paper`` profile: real data from the data home (``$MMREC_DATA``), results into ``results/``.
-``quick`` profile: a synthetic MovieLens-format data home (generated once into the cache), tiny
-configurations, results into ``results/quick/`` (never committed), and a banner on the page.
+``ctx = nb.start("20_xia_fusion", globals())`` right after the ``parameters`` cell:
+
+- compares the notebook's UPPER_SNAKE names with the names its ``parameters`` cell declares and
+  stops on an unknown one (a misspelt ``-p DATSET ml-1m`` would otherwise run on ML-100K), naming
+  the closest declared name; rejects unknown values of ``PROFILE`` and ``DATASET``, listing the
+  allowed ones. It never replaces a value: quick-profile sizes live in
+  ``configs/quick/<notebook>.yaml``, passed by the runner and by ``papermill -f``;
+- ``paper`` profile: real data from the data home (``$MMREC_DATA``, a synthetic home is refused),
+  results into ``results/``. ``quick``: a generated synthetic MovieLens-format home, results into
+  ``results/quick/`` (never committed), and a banner on the page;
+- stamps the commit; :meth:`NotebookContext.record` refuses to write rows if HEAD moved since.
+
+Paths shown on a page are relative to the repository (no machine's absolute paths in the book).
 """
 from __future__ import annotations
 
+import ast
+import difflib
 import hashlib
 import json
+import os
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .paths import cache_home, data_home, results_dir
+from .paths import REPO_ROOT, cache_home, data_home, results_dir
 
 QUICK_BANNER = (
     "**Quick profile.** The numbers on this page come from *synthetic* MovieLens-format data and tiny "
     "configurations; they exercise the code path and are **not** reproductions of the papers."
 )
+PROFILES = ("paper", "quick")
+DATASETS = ("ml-100k", "ml-1m")
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+QUICK_CONFIG_DIR = REPO_ROOT / "configs" / "quick"
+# Set by the runner in the kernels it starts: figures are then glued for the book, not shown twice.
+BATCH_ENV = "MMREC_BATCH"
+
+
+class ParameterError(ValueError):
+    """A notebook parameter that the notebook does not declare, or a value it does not allow."""
+
+
+def show_path(path) -> str:
+    """A path as a page may show it: relative to the repository (or ``~``), never absolute."""
+    p = Path(path)
+    try:
+        return os.path.relpath(p.resolve(), REPO_ROOT) if p.is_absolute() else str(p)
+    except ValueError:
+        return str(p)
 
 
 @dataclass
 class NotebookContext:
+    notebook: str
     profile: str
     dataset: str
     data_home: Path
     results_dir: Path
+    commit: str = ""
+    parameters: dict = field(default_factory=dict)
 
     @property
     def quick(self) -> bool:
         return self.profile == "quick"
+
+    @property
+    def figures_dir(self) -> Path:
+        out = self.results_dir / "figures"
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+
+    def __repr__(self) -> str:
+        return (f"NotebookContext(notebook={self.notebook!r}, profile={self.profile!r}, "
+                f"dataset={self.dataset!r}, data_home={show_path(self.data_home)!r}, "
+                f"results_dir={show_path(self.results_dir)!r}, commit={self.commit[:10]!r})")
+
+    # --------------------------------------------------------------------------- figures
+    def figure_path(self, name: str, dataset: str | None = None) -> Path:
+        """The one file-name scheme: ``<results>/figures/<notebook prefix>_<dataset>_<name>.png``."""
+        prefix = self.notebook.split("_", 1)[0]
+        return self.figures_dir / f"{prefix}_{dataset or self.dataset}_{name}.png"
+
+    def figure(self, fig, name: str, dataset: str | None = None) -> None:
+        """Save ``fig`` under :meth:`figure_path` and glue it as ``fig-<prefix>-<name>``.
+
+        A markdown cell shows it with a caption and a name (```{glue:figure} fig-20-curves```).
+        In an interactive session the figure is also shown in place.
+        """
+        import matplotlib.pyplot as plt
+
+        path = self.figure_path(name, dataset)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        key = f"fig-{self.notebook.split('_', 1)[0]}-{name}"
+        try:
+            from myst_nb import glue
+
+            glue(key, fig, display=not os.environ.get(BATCH_ENV))
+        except ImportError:  # myst-nb absent: show it plainly
+            from IPython.display import display
+
+            display(fig)
+        plt.close(fig)
+
+    def figures(self, figures: dict, dataset: str | None = None) -> None:
+        """:meth:`figure` for each ``name -> Figure`` of ``figures``."""
+        for name, fig in figures.items():
+            self.figure(fig, name, dataset)
+
+    # --------------------------------------------------------------------------- results
+    def record(self, rows) -> str:
+        """Upsert ``rows`` into ``<results>/summary.csv``; refused if HEAD moved since :func:`start`."""
+        from .results import write_rows
+
+        for r in rows:
+            if r.profile != self.profile:
+                raise ValueError(f"row {r.model}/{r.metric} has profile {r.profile!r}, the run is {self.profile!r}")
+        path = write_rows(rows, self.results_dir, started_at_commit=self.commit or None)
+        return f"{len(rows)} rows -> {show_path(path)}"
 
 
 def synthetic_home(seed: int = 0, **spec_overrides) -> Path:
@@ -51,20 +140,82 @@ def synthetic_home(seed: int = 0, **spec_overrides) -> Path:
     return home
 
 
-def start(profile: str = "paper", dataset: str = "ml-100k", data_home_: str | None = None,
-          results_dir_: str | None = None, show_banner: bool = True) -> NotebookContext:
-    """Validate the parameters, resolve folders, show the quick-profile banner when relevant."""
-    if profile not in ("paper", "quick"):
-        raise ValueError(f"PROFILE must be 'paper' or 'quick', got {profile!r}")
-    if dataset not in ("ml-100k", "ml-1m"):
-        raise ValueError(f"DATASET must be 'ml-100k' or 'ml-1m', got {dataset!r}")
+def declared_parameters(notebook: str | Path) -> dict:
+    """Names and literal defaults of the ``parameters`` cell of a source notebook."""
+    import nbformat
+
+    path = Path(notebook)
+    if not path.suffix:
+        path = NOTEBOOK_DIR / f"{notebook}.ipynb"
+    if not path.exists():
+        raise FileNotFoundError(f"notebook {path} not found: start() needs the notebook's name "
+                                f"(one of {sorted(p.stem for p in NOTEBOOK_DIR.glob('*.ipynb'))})")
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"{path} must have exactly one cell tagged 'parameters', found {len(cells)}")
+    out = {}
+    for node in ast.parse(cells[0].source).body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    try:
+                        out[target.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[target.id] = None
+    return out
+
+
+def check_parameters(notebook: str, namespace: dict) -> dict:
+    """The notebook's parameter values from ``namespace``; raises on an undeclared UPPER_SNAKE name."""
+    declared = declared_parameters(notebook)
+    given = {k for k in namespace if k.isupper() and not k.startswith("_") and k[0].isalpha()}
+    unknown = sorted(given - set(declared))
+    if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, declared, n=1, cutoff=0.5)
+            hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ParameterError(
+            f"{notebook}: unknown parameter {', '.join(hints)}. The parameters cell declares "
+            f"{sorted(declared)}; fix the name passed with `-p` (papermill) or in the config file.")
+    values = {k: namespace[k] for k in declared if k in namespace}
+    _check_value(notebook, "PROFILE", values.get("PROFILE", "paper"), PROFILES)
+    _check_value(notebook, "DATASET", values.get("DATASET", "ml-100k"), DATASETS)
+    return values
+
+
+def _check_value(notebook, name, value, allowed):
+    if value not in allowed:
+        raise ParameterError(f"{notebook}: {name} must be one of {list(allowed)}, got {value!r}")
+
+
+def quick_config(notebook: str) -> Path:
+    """``configs/quick/<notebook>.yaml``: the quick profile's parameters (``papermill -f``)."""
+    return QUICK_CONFIG_DIR / f"{notebook}.yaml"
+
+
+def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookContext:
+    """Check the parameters in ``namespace`` (``globals()``), resolve folders, stamp the commit."""
+    from .results import git_commit
+
+    params = check_parameters(notebook, namespace)
+    profile, dataset = params.get("PROFILE", "paper"), params.get("DATASET", "ml-100k")
+    explicit_home, explicit_results = params.get("DATA_HOME"), params.get("RESULTS_DIR")
     if profile == "quick":
-        home = Path(data_home_) if data_home_ else synthetic_home()
-        res = results_dir(results_dir_ or (results_dir() / "quick"))
+        home = Path(explicit_home) if explicit_home else synthetic_home()
+        res = results_dir(explicit_results or (results_dir() / "quick"))
     else:
-        home = data_home(data_home_)
-        res = results_dir(results_dir_)
-    ctx = NotebookContext(profile, dataset, home, res)
+        home = data_home(explicit_home)
+        res = results_dir(explicit_results)
+        from .data.download import SYNTHETIC_MANIFEST
+
+        if any((home / name / SYNTHETIC_MANIFEST).exists() for name in DATASETS):
+            raise ParameterError(
+                f"{notebook}: PROFILE='paper' but the data home {show_path(home)} holds synthetic "
+                f"data ({SYNTHETIC_MANIFEST}); paper numbers come only from the real releases. "
+                f"Use PROFILE='quick' or point MMREC_DATA / DATA_HOME at the real data.")
+    ctx = NotebookContext(notebook, profile, dataset, home, res, git_commit(), params)
     import warnings
 
     warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
@@ -73,6 +224,25 @@ def start(profile: str = "paper", dataset: str = "ml-100k", data_home_: str | No
             from IPython.display import Markdown, display
 
             display(Markdown("```{warning}\n" + QUICK_BANNER + "\n```"))
+            sized = {k for k in params if k not in ("PROFILE", "DATA_HOME", "RESULTS_DIR")}
+            defaults = declared_parameters(notebook)
+            if quick_config(notebook).exists() and all(params[k] == defaults.get(k) for k in sized):
+                print(f"note: quick-profile sizes are in {show_path(quick_config(notebook))}; "
+                      f"pass it with `papermill -f` (the runner does)")
         except ImportError:
             print(QUICK_BANNER)
     return ctx
+
+
+def display_comparison(frame, title: str | None = None, drop=()):
+    """Show a :func:`mmrec_core.papers.comparison_table` with its numbered notes (Markdown)."""
+    from IPython.display import Markdown, display
+
+    from .papers import comparison_table
+
+    if title:
+        display(Markdown(f"## {title}"))
+    table, notes = comparison_table(frame)
+    display(table.drop(columns=[c for c in drop if c in table.columns]).style.hide(axis="index"))
+    if notes:
+        display(Markdown("\n".join(notes)))

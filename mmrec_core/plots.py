@@ -1,4 +1,8 @@
-"""Figure functions for the data and baseline pages: each returns a matplotlib ``Figure``."""
+"""Figure functions of the book: each returns a matplotlib ``Figure``.
+
+Saving and captioning is one helper, :meth:`mmrec_core.notebook.NotebookContext.figure`
+(file name ``<results>/figures/<notebook prefix>_<dataset>_<name>.png``).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -86,4 +90,101 @@ def cv_comparison(summary: pd.DataFrame, metric: str = "rmse", title: str | None
     lo = float(mean.min()) * 0.9
     ax.set_xlim(lo, float(mean.max() + std.max()) * 1.02)
     ax.set_title(title or f"5-fold cross-validation: {metric.upper()}")
+    return fig
+
+
+def eda_figures(dataset, content: pd.DataFrame, top_n: int = 15) -> dict:
+    """The CityU report's exploratory figures (section 6) for one dataset: name -> Figure."""
+    from .data import stats
+    from .data.content import coverage_report
+
+    name = dataset.name
+    return {
+        "rating_distribution": rating_distribution(stats.rating_distribution(dataset), f"Rating distribution ({name})"),
+        "ratings_per_movie": ratings_per_item(stats.ratings_per_item(dataset), f"Ratings per movie ({name})"),
+        "top_movies_mean_rating": top_items_mean_rating(stats.top_rated_items(dataset, top_n),
+                                                        f"Mean rating of the {top_n} most-rated movies ({name})"),
+        "genre_frequencies": genre_frequencies(stats.genre_frequencies(dataset), f"Movies per genre ({name})"),
+        "user_genre_matrix": user_genre_heatmap(stats.user_genre_watch_matrix(dataset)),
+        "content_coverage": content_coverage(coverage_report(content), f"Content coverage ({name})"),
+    }
+
+
+# ------------------------------------------------------------------ neural replicas
+def loss_curves(histories: dict, metric: str = "rmse", title: str = ""):
+    """Per-epoch train and validation curves, one colour per run label.
+
+    ``histories``: label -> ``TrainResult.history`` (lists per epoch). ``metric``: ``rmse`` or
+    ``loss``. Train is dashed (running average over the epoch, dropout on), validation solid.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for j, (label, h) in enumerate(histories.items()):
+        c = colours[j % len(colours)]
+        ax.plot(h["epoch"], h[f"train_{metric}"], "--", color=c, alpha=0.8, label=f"{label} train")
+        ax.plot(h["epoch"], h[f"val_{metric}"], "-o", color=c, ms=3, label=f"{label} val")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("RMSE" if metric == "rmse" else "loss")
+    ax.set_title(title or f"{metric} per epoch")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def fusion_architecture(model):
+    """A diagram of the token sequence of a :class:`FusionTransformer`, drawn from the model."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    names = model.token_names
+    masked = set(model.content_keys)
+    n = len(names)
+    fig, ax = plt.subplots(figsize=(max(8, 0.9 * n), 4.2))
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylim(0, 5.2)
+    ax.axis("off")
+    for i, name in enumerate(names):
+        colour = ("#dddddd" if name.startswith("[") else "#f6c28b" if name == "image"
+                  else "#9ecae1" if name.startswith("text") else "#a1d99b")
+        ax.add_patch(FancyBboxPatch((i - 0.42, 0.3), 0.84, 0.9, boxstyle="round,pad=0.02", fc=colour, ec="k"))
+        ax.text(i, 0.75, name.replace("text_", ""), ha="center", va="center", fontsize=7, rotation=90 if len(name) > 7 else 0)
+        ax.text(i, 0.08, f"p{i}", ha="center", fontsize=6, color="grey")
+        ax.annotate("", (i, 1.9), (i, 1.25), arrowprops=dict(arrowstyle="->", lw=0.8))
+        if name in masked:
+            ax.text(i, 1.55, "mask if\nmissing", ha="center", fontsize=5.5, color="firebrick")
+    cfg = model.cfg
+    ax.add_patch(FancyBboxPatch((-0.42, 1.95), n - 0.16, 1.1, boxstyle="round,pad=0.02", fc="#fff7bc", ec="k"))
+    ax.text((n - 1) / 2, 2.5, f"+ sinusoidal positions (eqs. 4-6)  ->  Transformer encoder: {cfg.n_layer} layer(s), "
+            f"{cfg.n_head} heads, d={cfg.d_model}, ff={cfg.d_ff}", ha="center", va="center", fontsize=8)
+    ax.annotate("", (0, 3.6), (0, 3.1), arrowprops=dict(arrowstyle="->", lw=1))
+    ax.add_patch(FancyBboxPatch((-0.42, 3.65), 3.8, 0.8, boxstyle="round,pad=0.02", fc="#dadaeb", ec="k"))
+    ax.text(1.5, 4.05, "h_CLS -> linear -> softmax over 1..5 (eq. 14)", ha="center", va="center", fontsize=8)
+    ax.text(4.0, 4.05, "structured: embedding -> dense ReLU up-sampling;  text/poster: frozen features -> linear",
+            ha="left", va="center", fontsize=7, color="dimgrey")
+    fig.tight_layout()
+    return fig
+
+
+def paper_vs_ours(frame, title: str = ""):
+    """Grouped bars per row of a :func:`mmrec_core.papers.compare` frame: the paper's number beside
+    ours (error bar: std over seeds where there is one). Rows without both numbers are left out."""
+    import matplotlib.pyplot as plt
+
+    frame = frame.dropna(subset=["paper_value", "ours"])
+    labels = [" ".join(x for x in (m, v, s) if x) for m, v, s in zip(frame.model, frame.variant, frame.subset)]
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(frame)), 3.8))
+    x = np.arange(len(frame))
+    ax.bar(x - 0.2, frame.paper_value, 0.4, label="paper", color="#bdbdbd")
+    ax.bar(x + 0.2, frame.ours, 0.4, yerr=frame.ours_std.fillna(0), capsize=3, label="ours", color="#3182bd")
+    ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(", ".join(sorted(set(frame.metric))).upper())
+    lo = float(np.nanmin(np.r_[frame.paper_value, frame.ours])) if len(frame) else 0.0
+    ax.set_ylim(max(0, lo - 0.15), None)
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
     return fig

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import subprocess
@@ -21,7 +22,8 @@ from .paths import REPO_ROOT, results_dir
 
 COLUMNS = [
     "paper", "table", "dataset", "split", "model", "variant", "subset", "metric", "value", "std",
-    "n_seeds", "profile", "encoder_text", "encoder_image", "commit", "created", "seconds", "notes",
+    "n_seeds", "ci_low", "ci_high", "p_value", "method", "profile", "encoder_text", "encoder_image",
+    "commit", "created", "seconds", "notes",
 ]
 KEY = ["paper", "table", "dataset", "split", "model", "variant", "subset", "metric", "profile"]
 PROFILES = ("paper", "quick")
@@ -38,8 +40,12 @@ class ResultRow:
     value: float
     variant: str = ""
     subset: str = ""
-    std: float | None = None
+    std: float | None = None         # over seeds; blank (None/NaN) with one seed, never 0
     n_seeds: int = 1
+    ci_low: float | None = None      # comparisons: 95% interval of the signed effect
+    ci_high: float | None = None
+    p_value: float | None = None
+    method: str = ""                 # how the interval and p-value were computed
     profile: str = "paper"
     encoder_text: str = ""
     encoder_image: str = ""
@@ -51,6 +57,8 @@ class ResultRow:
     def __post_init__(self):
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {PROFILES}, got {self.profile!r}")
+        if self.n_seeds == 1 and self.std is not None and not math.isnan(self.std):
+            raise ValueError(f"{self.model} {self.metric}: one seed has no std (got {self.std}); leave it blank")
         for name in ("metric", "model", "table"):
             v = getattr(self, name)
             if not v or any(c in v for c in "@:,\n"):
@@ -63,7 +71,7 @@ def git_commit(short: bool = False) -> str:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                              text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                "mmrec_core", "notebooks"], cwd=REPO_ROOT, capture_output=True,
+                                "mmrec_core", "notebooks", "benchmarks", "configs"], cwd=REPO_ROOT, capture_output=True,
                                text=True).stdout.strip()
         sha = sha[:10] if short else sha
         return sha + ("-dirty" if dirty else "")
@@ -75,10 +83,24 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def write_rows(rows: list[ResultRow], folder: str | Path | None = None) -> Path:
-    """Upsert ``rows`` into ``<folder>/summary.csv`` (folder: the results folder)."""
+class ProvenanceError(RuntimeError):
+    """Rows that would not be traceable to one commit of the code."""
+
+
+def write_rows(rows: list[ResultRow], folder: str | Path | None = None,
+               started_at_commit: str | None = None) -> Path:
+    """Upsert ``rows`` into ``<folder>/summary.csv`` (folder: the results folder).
+
+    ``started_at_commit``: the commit stamped when the run started; if HEAD (or the dirty state)
+    has moved since, nothing is written (the numbers would be attributed to code that did not
+    make them).
+    """
     path = results_dir(folder) / "summary.csv"
     commit, created = git_commit(), now_iso()
+    if started_at_commit is not None and commit != started_at_commit:
+        raise ProvenanceError(
+            f"the checkout moved during this run (started at {started_at_commit}, now {commit}); "
+            f"nothing was recorded in {path}. Re-run from a fixed checkout.")
     new = []
     for r in rows:
         d = asdict(r)
@@ -106,11 +128,19 @@ def read_results(folder: str | Path | None = None, **filters) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=COLUMNS)
     frame = pd.read_csv(path, dtype={c: str for c in KEY}, keep_default_na=False)
-    for col in ("value", "std", "seconds"):
+    for col in ("value", "std", "seconds", "ci_low", "ci_high", "p_value"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     for k, v in filters.items():
         frame = frame[frame[k].isin(v if isinstance(v, (list, tuple, set)) else [v])]
     return frame.reset_index(drop=True)
+
+
+def effects_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The recorded comparisons (metric ``*_diff``): effect b - a, 95% interval, p-value, method."""
+    eff = frame[frame.metric.str.endswith("_diff")]
+    cols = ["paper", "table", "dataset", "model", "variant", "subset", "metric", "value", "ci_low",
+            "ci_high", "p_value", "n_seeds", "method", "profile"]
+    return eff[cols].rename(columns={"value": "effect (b - a)", "variant": "b-vs-a"}).reset_index(drop=True)
 
 
 def environment_info() -> dict:

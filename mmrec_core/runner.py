@@ -25,15 +25,16 @@ BOOK_NOTEBOOK_DIR = REPO_ROOT / "book" / "notebooks"
 
 @dataclass(frozen=True)
 class NotebookSpec:
+    """A notebook of the book. Quick-profile parameters live in ``configs/quick/<name>.yaml``."""
+
     name: str
-    paper: dict = field(default_factory=dict)   # parameters for the paper profile
-    quick: dict = field(default_factory=dict)   # extra parameters for the quick profile
     needs_real_data: bool = True
     # package code whose change invalidates the notebook's results (besides the shared core)
     code: tuple[str, ...] = ()
 
 
-CORE_CODE = ("data", "evaluate.py", "results.py", "notebook.py", "papers.py", "plots.py", "paths.py")
+CORE_CODE = ("data", "evaluate.py", "results.py", "notebook.py", "papers.py", "plots.py", "paths.py",
+             "device.py", "progress.py")
 
 
 # Order matters: later notebooks read what earlier ones wrote (features cache, summary.csv).
@@ -41,8 +42,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("00_data"),
     NotebookSpec("01_features", code=("features",)),
     NotebookSpec("10_baselines", code=("baselines",)),
-    NotebookSpec("20_xia_fusion", code=("features", "models", "train.py")),
-    NotebookSpec("21_mu", code=("features", "models", "train.py")),
+    NotebookSpec("20_xia_fusion", code=("features", "models", "train.py", "inputs.py", "experiment.py")),
+    NotebookSpec("21_mu", code=("features", "models", "train.py", "inputs.py", "experiment.py")),
     NotebookSpec("90_paper_vs_ours", needs_real_data=False),
     NotebookSpec("91_reproducibility", needs_real_data=False),
 )
@@ -66,6 +67,20 @@ def _data_fingerprint(home: Path) -> str:
     if posters.exists():
         h.update(f"posters:{sum(1 for _ in posters.iterdir())}".encode())
     return h.hexdigest()
+
+
+def profile_parameters(spec: NotebookSpec, profile: str) -> dict:
+    """The parameters the runner passes: ``PROFILE``, plus the quick config file's for ``quick``."""
+    params = {"PROFILE": profile}
+    if profile == "quick":
+        import yaml
+
+        from .notebook import quick_config
+
+        path = quick_config(spec.name)
+        if path.exists():
+            params.update(yaml.safe_load(path.read_text()) or {})
+    return params
 
 
 def input_hash(spec: NotebookSpec, parameters: dict, home: Path) -> str:
@@ -109,16 +124,20 @@ def run_notebooks(profile: str = "paper", only: list[str] | None = None, force: 
     statuses = []
     # Progress bars inside batch-executed notebooks would be stored as hundreds of output lines in
     # the book; the runner shows its own per-cell progress instead. Interactive sessions keep theirs.
-    previous_tqdm = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"
+    # MMREC_BATCH: figures are glued for the book's captioned figures instead of shown twice.
+    from .notebook import BATCH_ENV
+
+    previous = {k: os.environ.get(k) for k in ("TQDM_DISABLE", BATCH_ENV)}
+    os.environ.update({"TQDM_DISABLE": "1", BATCH_ENV: "1"})
     try:
         return _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, progress,
-                          statuses)
+                          statuses, explicit_results=results is not None or profile == "quick")
     finally:
-        if previous_tqdm is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = previous_tqdm
+        for k, v in previous.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _hide_injected_parameters(path: Path) -> None:
@@ -140,13 +159,17 @@ def _hide_injected_parameters(path: Path) -> None:
     nbformat.write(notebook, str(path))
 
 
-def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, progress, statuses):
+def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, progress, statuses,
+               explicit_results=True):
     import papermill as pm
     from tqdm.auto import tqdm
 
+    from .notebook import show_path
+
     for spec in tqdm(specs, desc=f"notebooks ({profile})", disable=not progress):
-        params = {"PROFILE": profile, "RESULTS_DIR": str(res_dir)}
-        params.update(spec.paper if profile == "paper" else spec.quick)
+        params = profile_parameters(spec, profile)
+        if explicit_results:  # the paper profile's default results/ needs no (absolute) path
+            params["RESULTS_DIR"] = str(res_dir)
         params.update(extra_parameters or {})
         digest = input_hash(spec, params, home)
         record_path = res_dir / "runs" / f"{spec.name}.json"
@@ -157,7 +180,8 @@ def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, 
                 statuses.append({"notebook": spec.name, "status": "skipped (inputs unchanged)"})
                 continue
         record = RunRecord(notebook=spec.name, profile=profile,
-                           parameters={**params, "MMREC_DATA": str(home)}, input_hash=digest)
+                           parameters={**params, "MMREC_DATA": show_path(home)}, input_hash=digest)
+        started_at = record.commit
         # Execute into a work copy: a failed run must not replace the last good executed notebook
         # (the one the book renders); it is kept beside the cache for inspection instead.
         work = cache_home() / "notebook-runs" / profile / f"{spec.name}.ipynb"
@@ -174,10 +198,16 @@ def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, 
             statuses.append({"notebook": spec.name, "status": "failed", "output": str(work),
                              "error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)})
             break  # later notebooks depend on earlier ones
+        record.seconds = round(time.perf_counter() - t0, 2)
+        if git_commit() != started_at:  # the executed copy would carry numbers of another commit
+            record.status = "failed"
+            record.save(res_dir)
+            statuses.append({"notebook": spec.name, "status": "failed", "output": str(work),
+                             "error": f"the checkout moved during the run (started at {started_at}, "
+                                      f"now {git_commit()}); the executed copy was not kept"})
+            break
         _hide_injected_parameters(work)
         shutil.move(str(work), str(output))
-        record.seconds = round(time.perf_counter() - t0, 2)
-        record.commit = git_commit()
         record.save(res_dir)
         statuses.append({"notebook": spec.name, "status": "ok", "seconds": record.seconds,
                          "output": str(output)})

@@ -82,3 +82,39 @@ def global_mean_rmse(train: pd.DataFrame, test: pd.DataFrame) -> float:
     """RMSE of predicting the training mean for every test rating (a floor any model must beat)."""
     mu = float(train.rating.mean())
     return float(np.sqrt(np.mean((test.rating.to_numpy() - mu) ** 2)))
+
+
+def load_releases(names, home, required: str):
+    """Load each release of ``names``; one whose files are absent is skipped with the reason.
+
+    ``required`` (the page's main dataset) is never skipped: its absence raises. Returns
+    ``(datasets, skipped)``: name -> MovieLens, and name -> the loader's message.
+    """
+    from .errors import DataFileMissing
+    from .movielens import load_movielens
+
+    datasets, skipped = {}, {}
+    for name in names:
+        try:
+            datasets[name] = load_movielens(name, home)
+        except DataFileMissing as exc:
+            if name == required:
+                raise
+            skipped[name] = str(exc)
+    return datasets, skipped
+
+
+def coverage_by_dataset(contents: dict) -> pd.DataFrame:
+    """:func:`~mmrec_core.data.content.coverage_report` of each dataset, stacked."""
+    from .content import coverage_report
+
+    return pd.concat({name: coverage_report(c) for name, c in contents.items()}, names=["dataset"])
+
+
+def table1_rows(datasets: dict, contents: dict, profile: str) -> list:
+    """Xia's Table 1 statistics of each dataset as result rows."""
+    from ..results import ResultRow
+
+    return [ResultRow(paper="xia", table="table1", dataset=name, split="none", model="dataset",
+                      subset="all", metric=metric, value=value, profile=profile)
+            for name, ds in datasets.items() for metric, value in table1(ds, contents[name]).items()]

@@ -1,6 +1,81 @@
-"""Neural replicas: one file per model (``fusion.py``: Xia et al.; ``mu.py``: Mu & Wu), the shared
-input encoder (``inputs.py``), poster pixels (``poster_pixels.py``) and figures (``plots.py``).
+"""The neural replicas: one file per model, and the registry that names them.
 
-Import the submodules directly (``from mmrec_core.models.fusion import FusionTransformer``); this
-package file imports nothing heavy so ``import mmrec_core`` stays fast.
+Each replica is one module here holding its config dataclass, its ``nn.Module``, a ``build_*``
+function taking ``(config, rating_encoder)`` and a docstring of its deviations from the paper
+(``fusion.py`` is the example). One :class:`ModelEntry` line in :data:`REGISTRY` adds a model; the
+registry supplies
+
+- the **code fingerprint** that keys the run cache: the model's own file plus the shared code that
+  trains and evaluates every model (:data:`SHARED_CODE`) and any extra files the entry names, so a
+  new model file can never reuse another model's runs and an edit retires exactly its own runs;
+- the **metrics** of its prediction methods (metric name -> model method and metric function from
+  :data:`mmrec_core.evaluate.METRICS`), so a hit rate is never recorded as an RMSE;
+- which **content tables** a configuration reads, so result rows name the encoders that made them.
+
+The modules are imported lazily (``get_model("fusion").module``): ``import mmrec_core`` stays fast.
 """
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import dataclass, field
+
+from ..paths import hash_package_sources
+
+# Package files (relative to mmrec_core/) whose code determines every model's numbers.
+SHARED_CODE = ("inputs.py", "train.py", "evaluate.py", "experiment.py", "device.py")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str                       # registry key and run-cache name ("fusion")
+    module_name: str                # file in mmrec_core/models/ without .py
+    config_class: str               # its config dataclass
+    build: str                      # its build function: build(config, rating_encoder) -> nn.Module
+    label: str                      # the ``model`` column of result rows ("Fusion")
+    paper: str                      # the paper whose table it fills ("xia", "tsem")
+    # metric -> (model method returning ratings, metric function name in evaluate.METRICS)
+    metrics: dict = field(default_factory=lambda: {"rmse": ("predict", "rmse")})
+    extra_code: tuple = ()          # other package files its numbers depend on
+    content: str = ""               # name of a function of the module: config -> content keys used
+
+    @property
+    def module(self):
+        return importlib.import_module(f"{__name__}.{self.module_name}")
+
+    def config(self, **overrides):
+        return getattr(self.module, self.config_class)(**overrides)
+
+    def build_model(self, config, encoder):
+        return getattr(self.module, self.build)(config, encoder)
+
+    def content_used(self, config, encoder) -> list[str]:
+        """Content-table keys of ``encoder`` that a model with ``config`` reads."""
+        if not self.content:
+            return []
+        return list(getattr(self.module, self.content)(config, encoder))
+
+    def code_files(self) -> tuple[str, ...]:
+        return (f"models/{self.module_name}.py", "models/__init__.py", *SHARED_CODE, *self.extra_code)
+
+    def fingerprint(self) -> str:
+        """Hash of every source file that determines this model's numbers (part of each run key)."""
+        h = hashlib.sha256(self.name.encode())
+        hash_package_sources(h, self.code_files())
+        return h.hexdigest()[:12]
+
+
+REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
+    ModelEntry("fusion", "fusion", "FusionConfig", "build_fusion", "Fusion", "xia",
+               metrics={"rmse": ("predict", "rmse"), "rmse_argmax": ("predict_argmax", "rmse")},
+               content="content_keys"),
+    ModelEntry("mu", "mu", "MuConfig", "build_mu", "Mu", "xia",
+               extra_code=("features/pixels.py", "features/images.py"), content="content_keys"),
+)}
+
+
+def get_model(name: str) -> ModelEntry:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; registered: {sorted(REGISTRY)}") from None

@@ -342,3 +342,9 @@ class FusionTransformer(nn.Module):
 def build_fusion(cfg: FusionConfig, encoder) -> FusionTransformer:
     """A model sized by a fitted ``RatingEncoder`` (its text and image tables become buffers)."""
     return FusionTransformer(cfg, encoder.cardinalities, encoder.genre_table, encoder.content)
+
+
+def content_keys(cfg: FusionConfig, encoder) -> list[str]:
+    """The encoder's content tables this configuration reads (for the registry's result rows)."""
+    text = [k for k in encoder.content if k.startswith("text")]
+    return text + (["image"] if cfg.use_poster and "image" in encoder.content else [])

@@ -75,16 +75,6 @@ def test_metrics_on_hand_made_numbers():
         evaluate.rmse([], [])
 
 
-def test_paired_test_detects_a_better_model():
-    rng = np.random.default_rng(0)
-    y = rng.integers(1, 6, 2000).astype(float)
-    good = y + rng.normal(0, 0.5, y.size)
-    bad = y + rng.normal(0, 1.0, y.size)
-    out = evaluate.paired_squared_error_test(y, good, bad)
-    assert out["rmse_a"] < out["rmse_b"] and out["t_pvalue"] < 1e-6
-    assert out["rmse_diff_ci_high"] < 0
-
-
 def test_comparison_table_formats_and_numbers_notes():
     from mmrec_core.papers import comparison_table
 
