@@ -35,8 +35,8 @@ def matmul_peak(dtype, n: int = 2048, reps: int = 6) -> float:
 
 
 def build(d_model: int, n_layer: int, n_users=943, n_items=1682):
-    from mmrec_core.models.fusion import FusionConfig, FusionTransformer
     from mmrec_core.inputs import ContentTable
+    from mmrec_core.models.fusion import FusionConfig, FusionTransformer
 
     rng = np.random.default_rng(0)
     card = {"user": n_users + 1, "age": 8, "gender": 3, "occupation": 22, "zip": 800,

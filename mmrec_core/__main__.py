@@ -51,10 +51,14 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         return 1 if any(s["status"] == "failed" for s in statuses) else 0
     if args.command == "download":
-        from .data import download_dataset
+        from .data import DataError, download_dataset
         from .paths import data_home
 
-        folder = download_dataset(args.dataset, data_home(args.data_home))
+        try:
+            folder = download_dataset(args.dataset, data_home(args.data_home))
+        except DataError as exc:  # offline, refused archive, read-only data home: no traceback
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         print(f"{args.dataset} verified in {folder}")
         return 0
     if args.command == "synthetic":
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print(write_synthetic_movielens(args.folder, SyntheticSpec(seed=args.seed)))
         return 0
     if args.command == "list":
-        from .runner import NOTEBOOKS, NOTEBOOK_DIR
+        from .runner import NOTEBOOK_DIR, NOTEBOOKS
 
         for s in NOTEBOOKS:
             present = (NOTEBOOK_DIR / f"{s.name}.ipynb").exists()

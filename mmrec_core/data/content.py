@@ -6,16 +6,75 @@ one-liner is not the same evidence as a machine-generated summary, and results s
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from ..paths import data_home
+from ..paths import cache_home, data_home, hash_package_sources
 from .errors import DataError, DataFileMissing, MalformedLine
 from .formats import CONTENT_FILES, POSTER_FOLDER
 from .movielens import MovieLens
 
-CONTENT_COLUMNS = ["item_id", "ml1m_id", "poster_path", "has_poster", "text", "text_source", "has_text"]
+CONTENT_COLUMNS = ["item_id", "ml1m_id", "poster_path", "has_poster", "poster_corrupt", "text",
+                   "text_source", "has_text"]
+
+
+def _verdict_cache_path() -> Path:
+    """One verdict file per version of the poster decoder (its source is part of the name)."""
+    h = hashlib.sha256()
+    hash_package_sources(h, ["features/images.py"])
+    return cache_home() / "poster_verdicts" / f"{h.hexdigest()[:16]}.json"
+
+
+def poster_verdicts(paths: list[str], cache: bool = True) -> dict[str, str | None]:
+    """For each existing poster file: ``None`` if it decodes, else why not.
+
+    The rule is the package's one poster decoder,
+    :func:`mmrec_core.features.images.decode_poster` (a full ``img.load()``, so a truncated JPEG is
+    caught, which PIL's ``verify()`` misses). Decoding the ~1,700 ML-100K posters costs about a
+    second, so verdicts are cached under :func:`mmrec_core.paths.cache_home` keyed by (path, size,
+    mtime): a rerun only stats the files, and a replaced or edited poster is decoded again.
+    """
+    from ..features.images import PosterDecodeError, decode_poster
+
+    store = _verdict_cache_path() if cache else None
+    known: dict = {}
+    if store is not None and store.exists():
+        try:
+            known = json.loads(store.read_text())
+        except (OSError, ValueError):  # a damaged cache is rebuilt, never trusted
+            known = {}
+    out, changed = {}, False
+    for path in paths:
+        st = os.stat(path)
+        entry = known.get(path)
+        if entry is not None and entry[:2] == [st.st_size, st.st_mtime_ns]:
+            out[path] = entry[2]
+            continue
+        try:
+            decode_poster(path)
+            verdict = None
+        except PosterDecodeError as exc:
+            verdict = str(exc)
+        except OSError as exc:  # unreadable (permissions): not usable now; not cached, may be fixed
+            out[path] = f"cannot be read ({exc})"
+            continue
+        out[path] = verdict
+        known[path] = [st.st_size, st.st_mtime_ns, verdict]
+        changed = True
+    if store is not None and changed:
+        try:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            tmp = store.with_name(f"{store.stem}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known))
+            os.replace(tmp, store)
+        except OSError:
+            pass  # a read-only cache only costs the decode next time
+    return out
 
 
 def _read_tsv(path: Path, required: list[str]) -> pd.DataFrame:
@@ -35,7 +94,12 @@ def _read_tsv(path: Path, required: list[str]) -> pd.DataFrame:
 
 
 def load_content(dataset: MovieLens, home: str | Path | None = None) -> pd.DataFrame:
-    """One row per movie of ``dataset``: poster path (or None), plot text (or None) and source."""
+    """One row per movie of ``dataset``: poster path (or None), plot text (or None) and source.
+
+    ``poster_path`` is the file when it exists; ``has_poster`` is True only when that file also
+    decodes (:func:`poster_verdicts`). A poster file that exists but does not decode keeps its path,
+    gets ``has_poster=False`` and ``poster_corrupt=True``, and one warning lists those item ids.
+    """
     root = Path(data_home(home)) if home is not None else dataset.root.parent
     files = CONTENT_FILES[dataset.name]
     items = dataset.items[["item_id"]].copy()
@@ -61,7 +125,18 @@ def load_content(dataset: MovieLens, home: str | Path | None = None) -> pd.DataF
         p = poster_dir / f"{int(mid)}.jpg" if pd.notna(mid) else None
         paths.append(str(p) if p is not None and p.exists() else None)
     items["poster_path"] = paths
-    items["has_poster"] = items.poster_path.notna()
+    verdicts = poster_verdicts(sorted({p for p in paths if p is not None}))
+    corrupt = [p is not None and verdicts[p] is not None for p in paths]
+    items["poster_corrupt"] = corrupt
+    items["has_poster"] = items.poster_path.notna() & ~items.poster_corrupt
+    if any(corrupt):
+        ids = [int(i) for i, c in zip(items.item_id, corrupt) if c]
+        shown = ", ".join(map(str, ids[:30])) + (", ..." if len(ids) > 30 else "")
+        first = next(p for p, c in zip(paths, corrupt) if c)
+        warnings.warn(
+            f"{len(ids)} poster file(s) under {poster_dir} could not be decoded and count as "
+            f"missing (has_poster=False, poster_corrupt=True): item ids [{shown}] (first: {first}: "
+            f"{verdicts[first]}). Replace those files to use them.", UserWarning, stacklevel=2)
     items["has_text"] = items.text.notna()
     items = items.rename(columns={"source": "text_source"})
     items["text_source"] = items.text_source.where(items.has_text, None)
@@ -70,10 +145,16 @@ def load_content(dataset: MovieLens, home: str | Path | None = None) -> pd.DataF
 
 
 def coverage_report(content: pd.DataFrame) -> pd.DataFrame:
-    """Counts and shares per modality and text source (the book's coverage table)."""
+    """Counts and shares per modality and text source (the book's coverage table).
+
+    ``poster/any`` counts decodable posters; ``poster/corrupt`` the files that exist but do not
+    decode (not counted as available).
+    """
     n = len(content)
+    corrupt = content["poster_corrupt"] if "poster_corrupt" in content else pd.Series(False, dtype=bool)
     rows = [
         ("poster", "any", int(content.has_poster.sum())),
+        ("poster", "corrupt (file does not decode)", int(corrupt.sum())),
         ("text", "any", int(content.has_text.sum())),
         ("poster+text", "both", int((content.has_poster & content.has_text).sum())),
         ("none", "neither", int((~content.has_poster & ~content.has_text).sum())),

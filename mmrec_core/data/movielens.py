@@ -5,12 +5,16 @@
 ``items``:   item_id, title, year (nullable), genres (tuple of genre names)
 
 Every file is verified against its recorded checksum first, then parsed strictly: a line with the
-wrong number of fields, a non-numeric id or an out-of-range rating is an error naming the file and
-the line, never a silently dropped row.
+wrong number of fields, a non-numeric id, an out-of-range rating, a (user, item) pair rated twice or
+a last line without its newline (cut mid-field) is an error naming the file and the line, never a
+silently dropped row. These line-level checks also run with ``verify=False`` (locally edited
+releases), where the checksum no longer vouches for the file. A Latin-1 file re-encoded as UTF-8 is
+read as UTF-8, with a warning (see ``_read_lines``).
 """
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +23,8 @@ import pandas as pd
 
 from ..paths import data_home
 from .download import synthetic_manifest, verify_file
-from .errors import DataError, MalformedLine
-from .formats import ML100K_GENRES, ML1M_OCCUPATIONS, DatasetFormat, get_format
+from .errors import DataError, DuplicateRating, MalformedLine
+from .formats import ML1M_OCCUPATIONS, ML100K_GENRES, DatasetFormat, get_format
 
 _YEAR = re.compile(r"\((\d{4})\)\s*$")
 
@@ -61,13 +65,65 @@ class MovieLens:
                 f"{self.n_users:,} users, {self.n_items:,} items, root={str(self.root)!r})")
 
 
+_LATIN1 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1"}
+# A multi-byte UTF-8 sequence; a genuine Latin-1 MovieLens file has none (an accented letter there
+# is one byte followed by ASCII), so finding one in a file that is not valid UTF-8 means that part
+# of the file was re-encoded.
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _line_no_at(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
 def _read_lines(path: Path, encoding: str) -> list[str]:
+    """The lines of a data file, after the checks every MovieLens file must pass.
+
+    * The file must end with a newline: otherwise its last line may have been cut mid-field
+      (``879`` parses as a timestamp just as well as ``879250949``).
+    * The releases are Latin-1. A file that is valid UTF-8 and has non-ASCII bytes was re-encoded
+      (an editor saved it as UTF-8): it is **read as UTF-8**, with a warning, so titles come out as
+      in the release (``Misérables``, not ``MisÃ©rables``). A file that mixes both (UTF-8
+      sequences in a file that is not valid UTF-8) is refused, naming the first such line.
+    """
     raw = path.read_bytes()
+    if raw and not raw.endswith(b"\n"):
+        start = raw.rfind(b"\n") + 1
+        raise MalformedLine(
+            path, _line_no_at(raw, start), raw[start:].decode(encoding, "replace"),
+            "a last line that ends with a newline",
+            "The file does not end with a newline, so its last line may be cut mid-field "
+            "(a truncated download or copy). If you edited the file and the line is complete, add "
+            "the final newline; otherwise delete the file and download it again "
+            "(python -m mmrec_core download <dataset>).")
+    if encoding.lower().replace("_", "-") in _LATIN1 and not raw.isascii():
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            m = _UTF8_SEQ.search(raw)
+            if m is not None:
+                start = raw.rfind(b"\n", 0, m.start()) + 1
+                end = raw.find(b"\n", m.start())
+                raise MalformedLine(
+                    path, _line_no_at(raw, m.start()), raw[start:end].decode(encoding),
+                    f"{encoding} text like the rest of the file",
+                    "This line holds UTF-8 bytes but the file is not UTF-8 (part of it was "
+                    "re-encoded). Save the whole file in one encoding (Latin-1, as released, or "
+                    "UTF-8), or delete it and download it again.") from None
+        else:
+            warnings.warn(f"{path} is UTF-8, not {encoding} as released (it was re-encoded, e.g. "
+                          "saved by an editor); reading it as UTF-8.", UserWarning, stacklevel=3)
+            return text.splitlines()
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:  # latin-1 never fails; kept for other encodings
         raise DataError(f"{path}: not {encoding} text ({exc}).") from exc
     return text.splitlines()
+
+
+def _nonblank_line_nos(lines: list[str]) -> list[int]:
+    """1-based line numbers of the rows ``_split_fields`` returns (blank lines are skipped)."""
+    return [n for n, line in enumerate(lines, 1) if line.strip()]
 
 
 def _split_fields(path: Path, lines: list[str], sep: str, n_fields: int, what: str,
@@ -94,7 +150,7 @@ def _to_int(path: Path, lines: list[str], rows: list[list[str]], col: int, what:
             values[i] = int(row[col])
         except ValueError:
             # Locate the original line (blank lines were skipped) for the message.
-            idx = [n for n, line in enumerate(lines, 1) if line.strip()][i]
+            idx = _nonblank_line_nos(lines)[i]
             raise MalformedLine(path, idx, lines[idx - 1], f"an integer {what} in field {col + 1}") from None
     return values
 
@@ -107,10 +163,18 @@ def _parse_ratings(path: Path, fmt: DatasetFormat) -> pd.DataFrame:
     lo, hi = fmt.rating_scale
     bad = np.flatnonzero((cols[2] < lo) | (cols[2] > hi))
     if bad.size:
-        idx = [n for n, line in enumerate(lines, 1) if line.strip()][bad[0]]
+        idx = _nonblank_line_nos(lines)[bad[0]]
         raise MalformedLine(path, idx, lines[idx - 1], f"a rating between {lo} and {hi}")
-    return pd.DataFrame({"user_id": cols[0], "item_id": cols[1],
-                         "rating": cols[2].astype(np.float32), "timestamp": cols[3]})
+    frame = pd.DataFrame({"user_id": cols[0], "item_id": cols[1],
+                          "rating": cols[2].astype(np.float32), "timestamp": cols[3]})
+    dup = frame.duplicated(["user_id", "item_id"]).to_numpy()  # vectorised: ~ms for 100K rows
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        u, it = cols[0][i], cols[1][i]
+        j = int(np.flatnonzero((cols[0][:i] == u) & (cols[1][:i] == it))[0])
+        nos = _nonblank_line_nos(lines)
+        raise DuplicateRating(path, nos[j], nos[i], int(u), int(it), lines[nos[i] - 1])
+    return frame
 
 
 def _parse_users(path: Path, fmt: DatasetFormat) -> pd.DataFrame:
@@ -187,7 +251,11 @@ def load_movielens(name: str = "ml-100k", home: str | Path | None = None,
     """Load ``ml-100k`` or ``ml-1m`` from the data home (``$MMREC_DATA``), verified.
 
     A folder generated by :func:`write_synthetic_movielens` is recognised by its checksum manifest
-    and verified against it; everything else must match the official checksums.
+    and verified against it; everything else must match the official checksums. ``verify=False``
+    (for locally edited releases) skips the checksums but not the line-level checks: a last line
+    without its newline, a (user, item) pair rated twice (:class:`DuplicateRating`, naming both
+    lines) and a malformed field still raise :class:`MalformedLine`; a file re-encoded as UTF-8 is
+    read as UTF-8 with a warning.
     """
     fmt = get_format(name)
     root = Path(data_home(home))

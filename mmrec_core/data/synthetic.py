@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .download import SYNTHETIC_MANIFEST, sha256_of
-from .formats import ML100K_GENRES, ML1M_OCCUPATIONS
+from .formats import ML1M_OCCUPATIONS, ML100K_GENRES
 from .movielens import ML1M_GENRES
 
 _WORDS = {

@@ -4,9 +4,19 @@
 see :mod:`mmrec_core.features.encoders` for the encoders and where their weights come from.
 """
 from .cache import FeatureStore, content_hash
-from .encoders import (ENCODERS, OFFLINE_DEFAULTS, PAPER_ENCODERS, TINY_DEFAULTS, Encoder,
-                       EncoderSpec, EncoderUnavailable, get_spec, list_encoders, load_encoder,
-                       random_variant)
+from .encoders import (
+                       ENCODERS,
+                       OFFLINE_DEFAULTS,
+                       PAPER_ENCODERS,
+                       TINY_DEFAULTS,
+                       Encoder,
+                       EncoderSpec,
+                       EncoderUnavailable,
+                       get_spec,
+                       list_encoders,
+                       load_encoder,
+                       random_variant,
+)
 from .extract import TEXT_FIELDS, get_item_features, item_posters, item_texts
 from .images import PosterDecodeError, decode_poster
 from .modality import ItemModality

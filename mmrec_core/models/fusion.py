@@ -43,7 +43,6 @@ Deviations from the paper (each also listed in the notebook):
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np

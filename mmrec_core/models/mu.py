@@ -21,7 +21,8 @@ the notes below).
 Assumptions (the paper's details are sparse; none of these is stated by Mu & Wu or Xia et al.):
 
 - Text is not used (Xia's description names posters and structured data only).
-- Posters at 32x32 RGB (the notebook's POSTER_SIZE; small for a 2-core CPU) scaled to [0, 1] and normalised by ImageNet mean/std; no augmentation.
+- Posters at 32x32 RGB (the notebook's POSTER_SIZE; small for a 2-core CPU) scaled to [0, 1] and
+  normalised by ImageNet mean/std; no augmentation.
 - Embedding width 32, hidden width 128, CNN channels 16/32/64, dropout 0.2 (small enough to
   train end to end on a 2-core CPU in the notebook's budget).
 - Regression output trained with mean squared error; predictions clamped to [1, 5].

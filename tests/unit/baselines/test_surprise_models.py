@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from mmrec_core.baselines.surprise_models import (cross_validate, fit_and_evaluate, make_algorithm,
-                                                  summarize_cv)
+from mmrec_core.baselines.surprise_models import cross_validate, fit_and_evaluate, make_algorithm, summarize_cv
 from mmrec_core.data import load_movielens, xia_split
 from mmrec_core.data.stats import global_mean_rmse
 

@@ -2,8 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmrec_core.data import (ChecksumMismatch, DataFileMissing, MalformedLine, load_canonical_split,
-                             load_content, load_movielens, write_synthetic_movielens)
+from mmrec_core.data import (
+    ChecksumMismatch,
+    DataFileMissing,
+    MalformedLine,
+    load_canonical_split,
+    load_content,
+    load_movielens,
+    write_synthetic_movielens,
+)
 from mmrec_core.data.download import SYNTHETIC_MANIFEST
 from mmrec_core.data.synthetic import SyntheticSpec, _write_manifest
 

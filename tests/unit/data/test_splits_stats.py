@@ -3,8 +3,7 @@ import pandas as pd
 import pytest
 
 from mmrec_core.data import kfold_indices, load_content, load_movielens, xia_split, xia_split_indices
-from mmrec_core.data.stats import (global_mean_rmse, sparsity_pct, table1, top_rated_items,
-                                   user_genre_watch_matrix)
+from mmrec_core.data.stats import global_mean_rmse, sparsity_pct, table1, top_rated_items, user_genre_watch_matrix
 
 
 def test_xia_split_proportions_disjoint_deterministic():

@@ -2,8 +2,16 @@
 import numpy as np
 import pytest
 
-from mmrec_core.features import (ENCODERS, PAPER_ENCODERS, EncoderUnavailable, get_spec,
-                                 list_encoders, load_encoder, preprocess_text, random_variant)
+from mmrec_core.features import (
+    ENCODERS,
+    PAPER_ENCODERS,
+    EncoderUnavailable,
+    get_spec,
+    list_encoders,
+    load_encoder,
+    preprocess_text,
+    random_variant,
+)
 from mmrec_core.features.encoders import file_digest
 
 

@@ -11,9 +11,8 @@ torch = pytest.importorskip("torch")
 from mmrec_core.data import load_content, load_movielens, xia_split  # noqa: E402
 from mmrec_core.evaluate import argmax_rating, expected_rating, rmse  # noqa: E402
 from mmrec_core.features.modality import ItemModality  # noqa: E402
-from mmrec_core.models.fusion import (FusionConfig, build_fusion, sinusoidal_position_encoding,  # noqa: E402
-                                      upsample_widths)
 from mmrec_core.inputs import RatingEncoder, age_group  # noqa: E402
+from mmrec_core.models.fusion import FusionConfig, build_fusion, sinusoidal_position_encoding, upsample_widths  # noqa: E402
 from mmrec_core.train import TrainConfig, fit, predict  # noqa: E402
 
 
