@@ -173,12 +173,11 @@ def main(argv=None) -> int:
     print(frame.to_string(index=False))
     if not args.no_write:
         from mmrec_core.features.plots import plot_bench
+        from mmrec_core.plots import save_figure
 
         path = write_rows(rows, res)
-        figs = res / "figures"
-        figs.mkdir(parents=True, exist_ok=True)
         bench = frame[(frame.metric == "items_per_s") & frame.variant.isin(["naive", "batched"])]
-        plot_bench(bench).savefig(figs / f"bench_encoders{'_quick' if args.quick else ''}.png", dpi=110)
+        save_figure(plot_bench(bench), res, "bench", f"encoders{'_quick' if args.quick else ''}")
         print(f"{len(rows)} rows -> {path}")
     return 0
 

@@ -55,9 +55,9 @@ def main(argv=None) -> int:
     ax.barh(runs.notebook[::-1], runs.seconds[::-1] / 60, color="#4C72B0")
     ax.set_xlabel("minutes")
     ax.set_title(f"ML-100K reproduction: {total / 60:.1f} min in total ({device})")
-    out = results_dir() / "figures"
-    out.mkdir(exist_ok=True)
-    fig.savefig(out / "bench_reproduction.png", dpi=110)
+    from mmrec_core.plots import save_figure
+
+    save_figure(fig, results_dir(), "bench", "reproduction")
     for r in runs.itertuples():
         print(f"{r.notebook:<22} {r.seconds:8.1f} s")
     print(f"{'total':<22} {total:8.1f} s")

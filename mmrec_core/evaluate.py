@@ -75,6 +75,38 @@ def seed_paired_difference(a, b, level: float = 0.95) -> dict:
     return out
 
 
+def welch_difference(a, b, level: float = 0.95) -> dict:
+    """Signed effect ``mean(b) - mean(a)`` of two *different models*, each over its own seeds.
+
+    Seeds of two different models are not paired (seed 0 of one has nothing in common with seed 0
+    of the other), so the interval is Welch's (unequal variances) over the per-seed values. With a
+    single value on a side its spread is unknown: the interval is NaN unless both sides are
+    constant, where it collapses to the difference.
+    """
+    from scipy import stats
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.ndim != 1 or b.ndim != 1 or not a.size or not b.size:
+        raise ValueError("need one value per seed on both sides")
+    effect = float(b.mean() - a.mean())
+    out = {"effect": effect, "n_seeds": int(min(a.size, b.size)), "ci_low": float("nan"),
+           "ci_high": float("nan"), "p_value": float("nan"),
+           "method": f"Welch t over seeds (n={a.size} vs {b.size}, unpaired)"}
+    if a.size < 2 or b.size < 2:
+        out["method"] = f"no interval (n={a.size} vs {b.size} seeds)"
+        return out
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = float(np.sqrt(va + vb))
+    if se == 0.0:
+        out.update(ci_low=effect, ci_high=effect, p_value=0.0 if effect != 0 else 1.0)
+        return out
+    df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    out.update(ci_low=effect - half, ci_high=effect + half,
+               p_value=float(stats.ttest_ind(b, a, equal_var=False).pvalue))
+    return out
+
+
 def bootstrap_seed_rating_difference(y_true, pred_a, pred_b, n_boot: int = 2000, seed: int = 0,
                                      level: float = 0.95, metric=rmse) -> dict:
     """``metric(b) - metric(a)`` with a bootstrap that resamples both seeds and test ratings.

@@ -10,12 +10,8 @@ A notebook cell calls one of these:
   difference with the seed as the unit (or a bootstrap over seeds and ratings) and produce the
   result rows of ``results/summary.csv``.
 
-Run cache: each run lives in ``cache_home()/runs/<model>-<dataset>-seed<s>-<key>/``. The key hashes
-everything that determines its numbers: the model config, the training config, the dataset and
-split identity, a hash of the exact input tensors and content tables the model reads (a change of
-encoder weights or precision gives new features and therefore new runs) and the model's code
-fingerprint from the registry. The trainer checkpoints there every epoch, so an interrupted run
-resumes; a finished run leaves ``result.json`` and ``predictions.npz`` and is not trained again.
+One run is :func:`mmrec_core.run_cache.run_one` (trained, or loaded from the run cache: see there).
+This module only organises runs and tables them, so editing it retires no cached run.
 
 Scale-out: ``replicate(..., executor=client)`` runs the (variant, seed) tasks on a
 ``dask.distributed`` client (or any ``concurrent.futures`` executor). Each task is the same
@@ -23,7 +19,6 @@ Scale-out: ``replicate(..., executor=client)`` runs the (variant, seed) tasks on
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import time
@@ -33,13 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .evaluate import METRICS, bootstrap_seed_rating_difference, mean_std, seed_paired_difference, verdict
+from .evaluate import METRICS, bootstrap_seed_rating_difference, mean_std, seed_paired_difference, verdict, welch_difference
 from .paths import cache_home
+from .run_cache import RunOutcome, run_key, run_one, run_task  # noqa: F401  (run_one: the public one-run call)
+
 
 # Training options that do not change the numbers (left out of the run key).
-SKIP_IN_KEY = ("progress", "checkpoint_dir", "num_threads", "device", "eval_batch_size")
-
-
 # ------------------------------------------------------------------------------------ inputs
 @dataclass
 class Experiment:
@@ -110,102 +104,6 @@ def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
     return Experiment(ds, split, encoder, data, identity)
 
 
-# -------------------------------------------------------------------------------- one run
-@dataclass
-class RunOutcome:
-    model: str                 # registry name
-    variant: str
-    seed: int
-    config: dict               # model config
-    train_config: dict         # training config (as keyed)
-    history: dict
-    best_epoch: int
-    epoch_cap: int
-    seconds: float
-    metrics: dict              # subset -> {metric: value}
-    predictions: dict          # "<subset>/<method>" -> array
-    content: dict              # content key -> encoder name (what the model read)
-    device: str
-    folder: str
-    reused: bool = False
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.history.get("epoch", []))
-
-
-def run_key(parts: dict) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:10]
-
-
-def run_one(model: str, config, train_cfg, experiment: Experiment, *, variant: str = "",
-            root: str | Path | None = None) -> RunOutcome:
-    """Train one (model, config, seed) with early stopping on validation RMSE, or load it.
-
-    Every subset is then evaluated in eval mode with the best epoch's weights (the tested
-    checkpoint): train numbers are not running averages with dropout on.
-    """
-    import torch
-
-    from .models import get_model
-    from .train import fit, predict, seed_everything
-
-    entry = get_model(model)
-    train_cfg = copy.deepcopy(train_cfg)
-    used = entry.content_used(config, experiment.encoder)
-    cfg_key = {k: v for k, v in train_cfg.to_dict().items() if k not in SKIP_IN_KEY}
-    key = run_key({"model": entry.name, "config": config.to_dict(), "train": cfg_key,
-                   "identity": experiment.identity, "data": experiment.data_hash(used),
-                   "metrics": entry.metrics, "code": entry.fingerprint()})
-    folder = (Path(root) if root else cache_home() / "runs") / (
-        f"{entry.name}-{experiment.identity['dataset']}-seed{train_cfg.seed}-{key}")
-    folder.mkdir(parents=True, exist_ok=True)
-    content = {k: experiment.encoder.content[k].encoder for k in used}
-    done = folder / "result.json"
-    if done.exists():
-        rec = json.loads(done.read_text())
-        z = np.load(folder / "predictions.npz")
-        return RunOutcome(entry.name, variant, rec["seed"], rec["config"], rec["train_config"],
-                          rec["history"], rec["best_epoch"], rec["epoch_cap"], rec["seconds"],
-                          rec["metrics"], {k: z[k] for k in z.files}, rec["content"], rec["device"],
-                          str(folder), reused=True)
-    t0 = time.perf_counter()
-    seed_everything(train_cfg.seed)
-    net = entry.build_model(config, experiment.encoder)
-    train_cfg.checkpoint_dir = str(folder / "checkpoints")
-    res = fit(net, experiment.data["train"], experiment.data["val"], train_cfg)
-    metrics, preds = {}, {}
-    for subset, tensors in experiment.data.items():
-        y = tensors["rating"].numpy()
-        metrics[subset] = {}
-        for metric, (method, fn) in entry.metrics.items():
-            name = f"{subset}/{method}"
-            if name not in preds:
-                preds[name] = predict(net, tensors, method, train_cfg.eval_batch_size,
-                                      bf16=train_cfg.bf16).astype(np.float32)
-            metrics[subset][metric] = METRICS[fn](y, preds[name])
-    seconds = time.perf_counter() - t0
-    rec = {"model": entry.name, "seed": train_cfg.seed, "config": config.to_dict(), "train_config": cfg_key,
-           "history": res.history, "best_epoch": res.best_epoch, "epoch_cap": train_cfg.epochs,
-           "seconds": seconds, "metrics": metrics, "content": content, "device": res.device,
-           "identity": experiment.identity, "n_parameters": int(sum(p.numel() for p in net.parameters()))}
-    np.savez(folder / "predictions.npz", **preds)
-    done.write_text(json.dumps(rec, indent=1, default=str))
-    for ckpt in (folder / "checkpoints").glob("*.pt"):   # keep the disk small: the result is kept
-        ckpt.unlink()
-    del net
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    return RunOutcome(entry.name, variant, train_cfg.seed, config.to_dict(), cfg_key, res.history,
-                      res.best_epoch, train_cfg.epochs, seconds, metrics, preds, content, res.device,
-                      str(folder))
-
-
-def _task(args) -> RunOutcome:
-    model, variant, config, train_cfg, experiment, root = args
-    return run_one(model, config, train_cfg, experiment, variant=variant, root=root)
-
-
 # ------------------------------------------------------------------------------- many runs
 def lr_sweep(config, train, rates) -> dict:
     """Variants that differ only in the learning rate: ``{"lr=0.001": (config, train(lr=0.001)), ...}``."""
@@ -240,15 +138,15 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
     if executor is None:
         outcomes, bar = [], progress_bar(total=len(tasks), desc=f"{model} runs", enabled=progress)
         for t in tasks:
-            outcomes.append(_task(t))
+            outcomes.append(run_task(t))
             bar.update(1)
         bar.close()
     elif hasattr(executor, "gather"):   # dask.distributed.Client
         shared = executor.scatter(experiment, broadcast=True)
-        futures = executor.map(_task, [(*t[:4], shared, t[5]) for t in tasks], pure=False)
+        futures = executor.map(run_task, [(*t[:4], shared, t[5]) for t in tasks], pure=False)
         outcomes = executor.gather(futures)
     else:                               # concurrent.futures.Executor
-        outcomes = list(executor.map(_task, tasks))
+        outcomes = list(executor.map(run_task, tasks))
     return Runs(list(outcomes), experiment)
 
 
@@ -334,7 +232,7 @@ class Runs:
                                                    n_boot=n_boot, metric=METRICS[fn])
         else:
             raise ValueError(f"method must be 'seed' or 'bootstrap', got {method!r}")
-        row = {"a": a, "b": b, "subset": subset, "metric": metric, "mean_a": float(np.mean(va)),
+        row = {"a": a, "b": b, "b_variant": b, "subset": subset, "metric": metric, "mean_a": float(np.mean(va)),
                "mean_b": float(np.mean(vb)), **res,
                "per_seed_b_minus_a": " ".join(f"{y - x:+.4f}" for x, y in zip(va, vb)),
                "verdict": verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a} better")
@@ -392,19 +290,110 @@ class Runs:
                                      notes=f"per seed {values}; cap {runs[0].epoch_cap}", **common))
             out.append(ResultRow(subset="train", metric="best_epoch_max", value=float(max(o.best_epoch for o in runs)),
                                  notes=f"cap {runs[0].epoch_cap}", **common))
+            one = {**common, "n_seeds": 1}
+            for o in runs:  # per-seed test numbers: later pages compare with the seed as the unit
+                for metric, value in o.metrics.get("test", {}).items():
+                    out.append(ResultRow(subset="test", metric=f"{metric}_seed{o.seed}", value=value,
+                                         notes=f"seed {o.seed}; best epoch {o.best_epoch} of cap {o.epoch_cap}",
+                                         **{**one, "seconds": round(o.seconds, 1)}))
         for c in self.comparisons:
-            runs = self.of(c["b"])
+            runs = self.of(c["b_variant"])
             enc_text, enc_image = self._encoders(runs)
             out.append(ResultRow(
                 paper=paper, table=table, dataset=ident["dataset"], split=ident["split"],
                 model=model or get_model(runs[0].model).label,
-                variant=f"{rename.get(c['b'], c['b'])}-vs-{rename.get(c['a'], c['a'])}",
+                variant=f"{rename.get(c['b'], c['b'])}-vs-{rename.get(c['a'], c['a'])}".replace(" ", "_"),
                 subset=c["subset"], metric=f"{c['metric']}_diff", value=c["effect"], n_seeds=c["n_seeds"],
                 ci_low=c["ci_low"], ci_high=c["ci_high"], p_value=c["p_value"], method=c["method"],
                 profile=ident["profile"], encoder_text=enc_text, encoder_image=enc_image,
                 notes=f"{c['b']} minus {c['a']} (negative: {c['b']} has the lower {c['metric']}); "
                       f"per seed {c['per_seed_b_minus_a']}; {c['verdict']}"))
         return out
+
+
+def recorded(frame: pd.DataFrame, experiment: Experiment, table: str, model: str, variant: str,
+             subset: str = "test") -> "Runs":
+    """Per-seed numbers another page recorded (metric ``<m>_seed<s>``) as ``Runs``, for
+    :func:`compare_models` without retraining. Only rows on the experiment's dataset and split."""
+    import re
+
+    ident = experiment.identity
+    rows = frame[(frame.table == table) & (frame.model == model) & (frame.variant == variant)
+                 & (frame.subset == subset) & (frame.dataset == ident["dataset"]) & (frame.split == ident["split"])
+                 & frame.metric.str.contains(r"_seed\d+$", regex=True)]
+    if rows.empty:
+        raise LookupError(f"no per-seed rows of {model} {variant!r} in table {table!r} on "
+                          f"{ident['dataset']}/{ident['split']}: run that model's notebook first")
+    by_seed: dict = {}
+    for r in rows.itertuples():
+        metric, seed = re.fullmatch(r"(.+)_seed(\d+)", r.metric).groups()
+        by_seed.setdefault(int(seed), {})[metric] = float(r.value)
+    outcomes = [RunOutcome(f"recorded:{model}", variant, seed, {}, {}, {}, 0, 0, 0.0, {subset: m}, {}, {},
+                           "", "", True) for seed, m in sorted(by_seed.items())]
+    return Runs(outcomes, experiment)
+
+
+def compare_models(a: "Runs", a_variant: str, b: "Runs", b_variant: str, subset: str = "test",
+                   metric: str = "rmse", a_label: str | None = None, b_label: str | None = None) -> pd.DataFrame:
+    """Signed effect ``b - a`` between variants of two *different* models on the same split.
+
+    Their seeds are not paired, so the interval is Welch's over the per-seed values
+    (:func:`~mmrec_core.evaluate.welch_difference`). The comparison is kept in ``b.comparisons``
+    and recorded by ``b.rows()`` as ``<b_label>-vs-<a_label>``.
+    """
+    if a.experiment.identity["split"] != b.experiment.identity["split"] or (
+            a.experiment.identity["split_seed"] != b.experiment.identity["split_seed"]):
+        raise ValueError("compare_models needs both models on the same split and split seed")
+    va = [o.metrics[subset][metric] for o in a.of(a_variant)]
+    vb = [o.metrics[subset][metric] for o in b.of(b_variant)]
+    res = welch_difference(va, vb)
+    a_label = a_label or f"{a.outcomes[0].model}:{a_variant}"
+    b_label = b_label or f"{b.outcomes[0].model}:{b_variant}"
+    row = {"a": a_label, "b": b_label, "b_variant": b_variant, "subset": subset, "metric": metric,
+           "mean_a": float(np.mean(va)), "mean_b": float(np.mean(vb)), **res,
+           "per_seed_b_minus_a": f"a {np.round(va, 4).tolist()} b {np.round(vb, 4).tolist()}",
+           "verdict": verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a_label} better")
+           .replace("b better", f"{b_label} better")}
+    b.comparisons = [c for c in b.comparisons if (c["a"], c["b"], c["subset"], c["metric"]) !=
+                     (a_label, b_label, subset, metric)] + [row]
+    return pd.DataFrame([row])
+
+
+def surprise_reference(experiment: Experiment, name: str = "SVDpp", seeds=(0, 1, 2),
+                       root: str | Path | None = None) -> "Runs":
+    """A Surprise model (default SVD++) fitted on the experiment's split once per seed, as ``Runs``.
+
+    For comparisons of a neural row with a strong classical baseline on the same split
+    (:func:`compare_models`). Fits are cached like neural runs (key: split identity, data hash,
+    model name, seed, the baselines' source).
+    """
+    from .baselines.surprise_models import fit_and_evaluate
+    from .paths import hash_package_sources
+
+    h = hashlib.sha256()
+    hash_package_sources(h, ("baselines", "evaluate.py"))
+    outcomes = []
+    for seed in seeds:
+        key = run_key({"surprise": name, "seed": int(seed), "identity": experiment.identity,
+                       "data": experiment.data_hash(), "code": h.hexdigest()[:12]})
+        folder = (Path(root) if root else cache_home() / "runs") / f"surprise-{name}-seed{seed}-{key}"
+        done = folder / "result.json"
+        if done.exists():
+            rec = json.loads(done.read_text())
+            reused = True
+        else:
+            t0 = time.perf_counter()
+            fit = fit_and_evaluate(name, experiment.split.train, experiment.split.parts(), seed=int(seed))
+            rec = {"metrics": {s: {"rmse": fit.rmse[s], "mae": METRICS["mae"](experiment.split.parts()[s].rating, fit.predictions[s])}
+                               for s in fit.rmse}, "seconds": time.perf_counter() - t0}
+            folder.mkdir(parents=True, exist_ok=True)
+            np.savez(folder / "predictions.npz", **{f"{s}/predict": p.astype(np.float32) for s, p in fit.predictions.items()})
+            done.write_text(json.dumps(rec))
+            reused = False
+        z = np.load(folder / "predictions.npz")
+        outcomes.append(RunOutcome(f"surprise:{name}", name, int(seed), {}, {}, {}, 0, 0, rec["seconds"],
+                                   rec["metrics"], {k: z[k] for k in z.files}, {}, "cpu", str(folder), reused))
+    return Runs(outcomes, experiment)
 
 
 def build(model: str, config, experiment: Experiment):

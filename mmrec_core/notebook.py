@@ -79,9 +79,10 @@ class NotebookContext:
 
     # --------------------------------------------------------------------------- figures
     def figure_path(self, name: str, dataset: str | None = None) -> Path:
-        """The one file-name scheme: ``<results>/figures/<notebook prefix>_<dataset>_<name>.png``."""
-        prefix = self.notebook.split("_", 1)[0]
-        return self.figures_dir / f"{prefix}_{dataset or self.dataset}_{name}.png"
+        """``<results>/figures/<notebook prefix>_<dataset>_<name>.png`` (:func:`mmrec_core.plots.figure_path`)."""
+        from .plots import figure_path
+
+        return figure_path(self.results_dir, self.notebook.split("_", 1)[0], name, dataset or self.dataset)
 
     def figure(self, fig, name: str, dataset: str | None = None) -> None:
         """Save ``fig`` under :meth:`figure_path` and glue it as ``fig-<prefix>-<name>``.
@@ -91,8 +92,9 @@ class NotebookContext:
         """
         import matplotlib.pyplot as plt
 
-        path = self.figure_path(name, dataset)
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+        from .plots import save_figure
+
+        save_figure(fig, self.results_dir, self.notebook.split("_", 1)[0], name, dataset or self.dataset)
         key = f"fig-{self.notebook.split('_', 1)[0]}-{name}"
         try:
             from myst_nb import glue

@@ -135,7 +135,7 @@ def compare(ours: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd.DataFr
     return merged
 
 
-def _fmt(metric: str, value) -> str:
+def format_value(metric: str, value) -> str:
     if value is None or pd.isna(value):
         return ""
     if metric in ("users", "items", "ratings"):
@@ -161,7 +161,7 @@ def comparison_table(frame: pd.DataFrame, with_dataset: bool = True) -> tuple[pd
         std = getattr(r, "ours_std", np.nan)
         n_seeds = getattr(r, "n_seeds", np.nan)
         row = {"dataset": r.dataset, "model": r.model, "variant": r.variant, "subset": r.subset,
-               "metric": r.metric, "paper": _fmt(r.metric, r.paper_value), "ours": _fmt(r.metric, r.ours),
+               "metric": r.metric, "paper": format_value(r.metric, r.paper_value), "ours": format_value(r.metric, r.ours),
                "± std": "" if pd.isna(std) or not std else f"{std:.3f}",
                "seeds": "" if pd.isna(n_seeds) or pd.isna(r.ours) else f"{int(n_seeds)}",
                "ours − paper": "" if pd.isna(r.difference) else

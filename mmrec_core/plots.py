@@ -5,8 +5,27 @@ Saving and captioning is one helper, :meth:`mmrec_core.notebook.NotebookContext.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+
+def figure_path(results_dir, prefix: str, name: str, dataset: str | None = None) -> Path:
+    """The one file-name scheme of the book's figures: ``<results>/figures/<prefix>_[<dataset>_]<name>.png``.
+
+    ``prefix``: the notebook's number ("20") or ``bench`` for the benchmark scripts.
+    """
+    out = Path(results_dir) / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    return out / f"{prefix}_{dataset + '_' if dataset else ''}{name}.png"
+
+
+def save_figure(fig, results_dir, prefix: str, name: str, dataset: str | None = None) -> Path:
+    """Save ``fig`` under :func:`figure_path` (110 dpi, tight) and return the path."""
+    path = figure_path(results_dir, prefix, name, dataset)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path
 
 
 def _fig(w=7.0, h=4.0):

@@ -42,8 +42,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("00_data"),
     NotebookSpec("01_features", code=("features",)),
     NotebookSpec("10_baselines", code=("baselines",)),
-    NotebookSpec("20_xia_fusion", code=("features", "models", "train.py", "inputs.py", "experiment.py")),
-    NotebookSpec("21_mu", code=("features", "models", "train.py", "inputs.py", "experiment.py")),
+    NotebookSpec("20_xia_fusion", code=("features", "models", "train.py", "inputs.py", "experiment.py", "run_cache.py")),
+    NotebookSpec("21_mu", code=("features", "models", "train.py", "inputs.py", "experiment.py", "run_cache.py")),
     NotebookSpec("90_paper_vs_ours", needs_real_data=False),
     NotebookSpec("91_reproducibility", needs_real_data=False),
 )

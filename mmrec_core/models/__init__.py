@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ..paths import hash_package_sources
 
 # Package files (relative to mmrec_core/) whose code determines every model's numbers.
-SHARED_CODE = ("inputs.py", "train.py", "evaluate.py", "experiment.py", "device.py")
+SHARED_CODE = ("inputs.py", "train.py", "evaluate.py", "run_cache.py", "device.py")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,10 @@ REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
                content="content_keys"),
     ModelEntry("mu", "mu", "MuConfig", "build_mu", "Mu", "xia",
                extra_code=("features/pixels.py", "features/images.py"), content="content_keys"),
+    ModelEntry("siet", "siet", "SietConfig", "build_siet", "Siet", "xia",
+               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
+    ModelEntry("aljunid", "aljunid", "AljunidConfig", "build_aljunid", "Aljunid", "xia",
+               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
 )}
 
 

@@ -81,3 +81,48 @@ def test_figures_render(built_book, browser, tmp_path_factory):
     shot = tmp_path_factory.mktemp("screens") / "00_data.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+
+
+def _tables(html_path):
+    """(header, rows) of every HTML table of a built page."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html_path.read_text(), "html.parser")
+    out = []
+    for table in soup.find_all("table"):
+        head = [th.get_text(strip=True) for th in table.find("thead").find_all("th")] if table.find("thead") else []
+        body = [[td.get_text(strip=True) for td in tr.find_all(["td", "th"])]
+                for tr in (table.find("tbody") or table).find_all("tr")]
+        out.append((head, body))
+    return out
+
+
+@pytest.mark.parametrize("page", ["90_paper_vs_ours", "20_xia_fusion", "21_mu", "10_baselines"])
+def test_every_number_in_a_comparison_table_equals_the_csv(built_book, page):
+    from mmrec_core.papers import format_value
+
+    rows = read_results(REPO / "results", profile="paper")
+    checked = 0
+    for head, body in _tables(built_book / "book" / "notebooks" / f"{page}.html"):
+        if not {"paper", "ours", "model", "metric"} <= set(head):
+            continue
+        col = {h: i for i, h in enumerate(head)}
+        for cells in body:
+            if len(cells) != len(head) or not cells[col["ours"]]:
+                continue
+            key = {k: cells[col[k]] for k in ("dataset", "model", "variant", "subset", "metric") if k in col}
+            match = rows
+            for k, v in key.items():
+                match = match[match[k] == v]
+            assert len(match) >= 1, key
+            values = {format_value(key["metric"], v) for v in match.value}
+            assert cells[col["ours"]] in values, (page, key, cells[col["ours"]], values)
+            checked += 1
+    assert checked > 0, f"no comparison numbers found on {page}"
+
+
+def test_figures_have_captions_and_names(built_book):
+    html = (built_book / "book" / "notebooks" / "20_xia_fusion.html").read_text()
+    for name in ("fig-20-curves", "fig-20-architecture", "fig-20-paper_vs_ours"):
+        assert f'id="{name}"' in html, name
+    assert html.count("<figcaption") >= 4

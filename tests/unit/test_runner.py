@@ -3,7 +3,6 @@ import nbformat
 import pytest
 
 from mmrec_core import runner
-from mmrec_core.notebook import start
 
 
 def test_every_registered_notebook_has_a_parameters_cell_and_no_outputs():
@@ -29,16 +28,6 @@ def test_input_hash_tracks_parameters_and_data(tmp_path, synthetic_home):
 def test_unknown_notebook_is_refused():
     with pytest.raises(SystemExit, match="unknown notebook"):
         runner.run_notebooks("quick", only=["99_nothing"], progress=False)
-
-
-def test_notebook_context_validates_parameters(tmp_path):
-    with pytest.raises(ValueError, match="PROFILE"):
-        start("fast", show_banner=False)
-    with pytest.raises(ValueError, match="DATASET"):
-        start("quick", "ml-20m", show_banner=False)
-    ctx = start("quick", "ml-100k", results_dir_=str(tmp_path / "r"), show_banner=False)
-    assert ctx.quick and (ctx.data_home / "ml-100k" / "u.data").exists()
-    assert ctx.results_dir == tmp_path / "r"
 
 
 def test_input_hash_ignores_code_a_notebook_does_not_use(tmp_path, synthetic_home, monkeypatch):

@@ -100,29 +100,3 @@ def test_changed_config_does_not_resume(data, tmp_path):
 def test_bf16_autocast_runs(data):
     _, res, p = _run(data, TrainConfig(epochs=1, batch_size=64, progress=False, bf16=True))
     assert np.isfinite(p).all() and np.isfinite(res.history["train_loss"]).all()
-
-
-def test_run_seed_reuses_finished_runs_and_retires_them_when_code_changes(data, tmp_path, monkeypatch):
-    from mmrec_core.models import experiment
-
-    enc, tr, va, te = data
-    tensors = {"train": tr, "val": va, "test": te}
-
-    def build():
-        return build_mu(MuConfig(**TINY), enc)
-
-    def go():
-        cfg = TrainConfig(epochs=1, batch_size=64, progress=False, seed=0)
-        return experiment.run_seed("mu-tiny", build, enc, tensors, cfg, identity={"data": "synthetic"},
-                                   root=tmp_path)
-
-    first = go()
-    assert not first.reused and (first.folder / "result.json").exists()
-    again = go()
-    assert again.reused and again.folder == first.folder
-    assert again.metrics == first.metrics
-    assert np.array_equal(again.predictions["test/predict"], first.predictions["test/predict"])
-    # an edit to the model or training code gives a new run folder: nothing stale is reused
-    monkeypatch.setattr(experiment, "code_fingerprint", lambda files=None: "edited-code")
-    edited = go()
-    assert not edited.reused and edited.folder != first.folder

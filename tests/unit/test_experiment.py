@@ -1,0 +1,148 @@
+"""The experiment layer: replicate -> Runs (tables, seed-level comparisons, rows), run cache, registry,
+and the dask executor giving the same rows as the in-process run."""
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from mmrec_core import evaluate, experiment  # noqa: E402
+from mmrec_core.models import REGISTRY, ModelEntry, get_model  # noqa: E402
+from mmrec_core.models.mu import MuConfig  # noqa: E402
+from mmrec_core.train import TrainConfig  # noqa: E402
+
+TINY = dict(embed_dim=4, d_hidden=8, cnn_channels=(4, 4, 4), dropout=0.1)
+TRAIN = TrainConfig(lr=3e-3, epochs=3, batch_size=128, patience=1, progress=False, num_threads=1)
+
+
+@pytest.fixture(scope="module")
+def exp(synthetic_home_ro):
+    ctx = SimpleNamespace(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    return experiment.prepare(ctx, split_seed=0, poster_size=8)
+
+
+VARIANTS = {"single": MuConfig(**TINY, use_poster=False), "cross": MuConfig(**TINY, use_poster=True)}
+
+
+def test_replicate_tabulates_over_seeds_and_compares_seed_by_seed(exp, tmp_path):
+    runs = experiment.replicate("mu", VARIANTS, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    assert len(runs.outcomes) == 4 and runs.variants == ["single", "cross"]
+    log = runs.log()
+    assert (log.best_epoch <= log.epoch_cap).all() and set(log.seed) == {0, 1}
+    summ = runs.summary()
+    test = summ[(summ.subset == "test") & (summ.metric == "rmse")].set_index("variant")
+    per_seed = [o.metrics["test"]["rmse"] for o in runs.of("cross")]
+    assert test.loc["cross", "mean"] == pytest.approx(np.mean(per_seed))
+    assert test.loc["cross", "std"] == pytest.approx(np.std(per_seed, ddof=1)) and test.loc["cross", "n_seeds"] == 2
+    cmp = runs.compare("single", "cross").iloc[0]
+    diffs = [b.metrics["test"]["rmse"] - a.metrics["test"]["rmse"] for a, b in zip(runs.of("single"), runs.of("cross"))]
+    assert cmp.effect == pytest.approx(np.mean(diffs)) and cmp.ci_low <= cmp.effect <= cmp.ci_high
+    assert cmp.method == "paired t over seeds (n=2)"
+    rows = runs.rows(paper="xia", table="table2")
+    diff = [r for r in rows if r.metric == "rmse_diff"]
+    assert len(diff) == 1 and diff[0].variant == "cross-vs-single" and diff[0].method == cmp.method
+    assert diff[0].ci_low == cmp.ci_low and diff[0].p_value == cmp.p_value
+    cross_row = next(r for r in rows if r.variant == "cross" and r.subset == "test" and r.metric == "rmse")
+    assert cross_row.encoder_image == "pixels-8 CNN (end to end)" and cross_row.model == "Mu"
+    assert next(r for r in rows if r.variant == "single" and r.metric == "rmse").encoder_image == ""
+    assert {"best_epoch", "epochs_run", "best_epoch_max"} <= {r.metric for r in rows}
+
+
+def test_one_seed_leaves_std_blank(exp, tmp_path):
+    runs = experiment.replicate("mu", {"single": VARIANTS["single"]}, [3], exp, TRAIN, root=tmp_path, progress=False)
+    summ = runs.summary()
+    assert summ["std"].isna().all()
+    assert all(r.std is None or np.isnan(r.std) for r in runs.rows(paper="xia", table="table2"))
+
+
+def test_finished_runs_are_reused_and_retired_by_code_or_feature_changes(exp, tmp_path, monkeypatch):
+    def go(e=exp):
+        return experiment.replicate("mu", VARIANTS, [0], e, TRAIN, root=tmp_path, progress=False)
+
+    first = go()
+    again = go()
+    assert all(o.reused for o in again.outcomes)
+    assert [o.metrics for o in again.outcomes] == [o.metrics for o in first.outcomes]
+    # new poster pixels: the cross-modal run is retrained, the single-modal one (no posters) is not
+    changed = dataclasses.replace(exp, encoder=__import__("copy").deepcopy(exp.encoder))
+    changed.encoder.content["pixels"].values[1:] //= 2
+    mixed = {o.variant: o for o in go(changed).outcomes}
+    assert mixed["single"].reused and not mixed["cross"].reused
+    # an edit to the model's code (its fingerprint) retires every run of that model
+    monkeypatch.setattr(ModelEntry, "fingerprint", lambda self: "edited")
+    assert not any(o.reused for o in go().outcomes)
+
+
+def test_registry_fingerprints_each_model_by_its_own_file():
+    fusion, mu = get_model("fusion"), get_model("mu")
+    assert "models/fusion.py" in fusion.code_files() and "models/fusion.py" not in mu.code_files()
+    assert {"train.py", "inputs.py", "evaluate.py", "run_cache.py"} <= set(mu.code_files())
+    assert "experiment.py" not in mu.code_files()  # tables and comparisons do not change a run
+    assert fusion.fingerprint() != mu.fingerprint()
+    assert fusion.metrics["rmse_argmax"] == ("predict_argmax", "rmse")
+    with pytest.raises(KeyError, match="registered"):
+        get_model("siet-not-yet")
+
+
+def test_each_metric_is_computed_by_its_own_function(exp, tmp_path, monkeypatch):
+    entry = ModelEntry("mu-hit", "mu", "MuConfig", "build_mu", "Mu", "xia",
+                       metrics={"rmse": ("predict", "rmse"), "hit_rate": ("predict", "hit_rate")},
+                       content="content_keys")
+    monkeypatch.setitem(REGISTRY, "mu-hit", entry)
+    out = experiment.run_one("mu-hit", VARIANTS["single"], TRAIN, exp, root=tmp_path)
+    y, p = exp.data["test"]["rating"].numpy(), out.predictions["test/predict"]
+    assert out.metrics["test"]["hit_rate"] == pytest.approx(evaluate.hit_rate(y, p))
+    assert out.metrics["test"]["rmse"] == pytest.approx(evaluate.rmse(y, p))
+    assert 0 <= out.metrics["test"]["hit_rate"] <= 1
+
+
+def test_dask_local_cluster_gives_the_same_rows_as_in_process(exp, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    local = experiment.replicate("mu", {"single": VARIANTS["single"]}, [0, 1], exp, TRAIN,
+                                 root=tmp_path / "local", progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = experiment.replicate("mu", {"single": VARIANTS["single"]}, [0, 1], exp, TRAIN,
+                                      root=tmp_path / "dask", executor=client)
+    assert not any(o.reused for o in remote.outcomes)
+    strip = ("seconds", "commit", "created")
+    a = [{k: v for k, v in vars(r).items() if k not in strip} for r in local.rows(paper="xia", table="t")]
+    b = [{k: v for k, v in vars(r).items() if k not in strip} for r in remote.rows(paper="xia", table="t")]
+    assert a == b
+    for x, y in zip(local.outcomes, remote.outcomes):
+        assert np.array_equal(x.predictions["test/predict"], y.predictions["test/predict"])
+
+
+def test_compare_models_against_a_surprise_reference(exp, tmp_path):
+    svd = experiment.surprise_reference(exp, "SVD", seeds=[0, 1], root=tmp_path)
+    assert [o.seed for o in svd.outcomes] == [0, 1] and not svd.outcomes[0].reused
+    again = experiment.surprise_reference(exp, "SVD", seeds=[0, 1], root=tmp_path)
+    assert all(o.reused for o in again.outcomes)
+    assert again.outcomes[0].metrics == svd.outcomes[0].metrics
+    mu = experiment.replicate("mu", {"single": VARIANTS["single"]}, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    row = experiment.compare_models(svd, "SVD", mu, "single", a_label="SVD", b_label="Mu").iloc[0]
+    expected = np.mean([o.metrics["test"]["rmse"] for o in mu.outcomes]) - np.mean(
+        [o.metrics["test"]["rmse"] for o in svd.outcomes])
+    assert row.effect == pytest.approx(expected) and "Welch" in row.method
+    diff = [r for r in mu.rows(paper="xia", table="table2") if r.metric == "rmse_diff"]
+    assert [r.variant for r in diff] == ["Mu-vs-SVD"] and diff[0].method == row.method
+
+
+def test_recorded_per_seed_rows_compare_without_retraining(exp, tmp_path):
+    from mmrec_core.papers import rows_frame
+
+    mu = experiment.replicate("mu", VARIANTS, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    frame = rows_frame(mu.rows(paper="xia", table="table2"))
+    seeds = frame[frame.metric.str.startswith("rmse_seed") & (frame.variant == "cross")]
+    assert sorted(seeds.metric) == ["rmse_seed0", "rmse_seed1"] and (seeds.n_seeds == 1).all()
+    back = experiment.recorded(frame, exp, "table2", "Mu", "cross")
+    assert [o.metrics["test"]["rmse"] for o in back.outcomes] == [o.metrics["test"]["rmse"] for o in mu.of("cross")]
+    row = experiment.compare_models(back, "cross", mu, "single", a_label="Mu cross", b_label="Mu single").iloc[0]
+    assert row.effect == pytest.approx(mu.summary().query("subset == 'test' and metric == 'rmse'")
+                                       .set_index("variant")["mean"].diff().iloc[-1] * -1)
+    with pytest.raises(LookupError, match="run that model's notebook"):
+        experiment.recorded(frame, exp, "table2", "Fusion", "cross")

@@ -1,0 +1,80 @@
+"""The notebook context: parameter checks, the paper profile's data rule, commit stamping, figures."""
+from __future__ import annotations
+
+import pytest
+
+from mmrec_core import notebook as nbctx
+from mmrec_core.notebook import ParameterError, check_parameters, declared_parameters, start
+
+
+def _namespace(**over):
+    ns = dict(declared_parameters("10_baselines"))
+    ns.update(over)
+    return ns
+
+
+def test_declared_parameters_are_read_from_the_source_notebook():
+    params = declared_parameters("10_baselines")
+    assert {"PROFILE", "DATASET", "SPLIT_SEED", "MODEL_SEEDS"} <= set(params)
+    assert params["PROFILE"] == "paper" and params["MODEL_SEEDS"] == [0, 1, 2]
+
+
+def test_misspelt_parameter_name_stops_naming_the_closest_one():
+    with pytest.raises(ParameterError, match=r"'DATSET' \(did you mean 'DATASET'\?\)"):
+        check_parameters("10_baselines", _namespace(DATSET="ml-1m"))
+
+
+def test_unknown_parameter_value_lists_the_allowed_ones():
+    with pytest.raises(ParameterError, match=r"PROFILE must be one of \['paper', 'quick'\], got 'fast'"):
+        check_parameters("10_baselines", _namespace(PROFILE="fast"))
+    with pytest.raises(ParameterError, match="DATASET"):
+        check_parameters("10_baselines", _namespace(DATASET="ml-20m"))
+
+
+def test_values_are_never_replaced(tmp_path):
+    ctx = start("20_xia_fusion", {**declared_parameters("20_xia_fusion"), "PROFILE": "quick", "EPOCHS": 5,
+                                  "RESULTS_DIR": str(tmp_path / "r")}, show_banner=False)
+    assert ctx.parameters["EPOCHS"] == 5 and ctx.quick
+    assert (ctx.data_home / "ml-100k" / "u.data").exists() and ctx.results_dir == tmp_path / "r"
+
+
+def test_paper_profile_refuses_a_synthetic_data_home(synthetic_home_ro):
+    with pytest.raises(ParameterError, match="synthetic"):
+        start("10_baselines", _namespace(DATA_HOME=str(synthetic_home_ro)), show_banner=False)
+
+
+def test_record_refuses_when_the_checkout_moved(tmp_path, monkeypatch):
+    from mmrec_core import results
+    from mmrec_core.results import ProvenanceError, ResultRow
+
+    ctx = start("10_baselines", _namespace(PROFILE="quick", RESULTS_DIR=str(tmp_path)), show_banner=False)
+    row = ResultRow(paper="xia", table="table2", dataset="ml-100k", split="s", model="SVD", metric="rmse",
+                    value=0.93, profile="quick")
+    monkeypatch.setattr(results, "git_commit", lambda short=False: ctx.commit)
+    assert "1 rows" in ctx.record([row])
+    monkeypatch.setattr(results, "git_commit", lambda short=False: "0123456789abcdef")
+    with pytest.raises(ProvenanceError, match="moved"):
+        ctx.record([row])
+
+
+def test_pages_show_paths_relative_to_the_repository(tmp_path):
+    shown = nbctx.show_path(nbctx.REPO_ROOT / "results" / "summary.csv")
+    assert shown == "results/summary.csv"
+    assert not nbctx.show_path(tmp_path).startswith("/")
+    ctx = start("10_baselines", _namespace(PROFILE="quick"), show_banner=False)
+    assert str(nbctx.REPO_ROOT) not in repr(ctx)
+
+
+def test_figure_uses_one_file_name_scheme(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)   # this test only; notebooks keep their inline backend
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setenv(nbctx.BATCH_ENV, "1")
+    ctx = start("20_xia_fusion", {**declared_parameters("20_xia_fusion"), "PROFILE": "quick",
+                                  "RESULTS_DIR": str(tmp_path)}, show_banner=False)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    ctx.figure(fig, "curves")
+    assert (tmp_path / "figures" / "20_ml-100k_curves.png").stat().st_size > 0
