@@ -303,7 +303,8 @@ class Runs:
                 paper=paper, table=table, dataset=ident["dataset"], split=ident["split"],
                 model=model or get_model(runs[0].model).label,
                 variant=f"{rename.get(c['b'], c['b'])}-vs-{rename.get(c['a'], c['a'])}".replace(" ", "_"),
-                subset=c["subset"], metric=f"{c['metric']}_diff", value=c["effect"], n_seeds=c["n_seeds"],
+                subset=c["subset"], metric=f"{c['metric']}_diff" + ("_bootstrap" if c["method"].startswith("bootstrap") else ""),
+                value=c["effect"], n_seeds=c["n_seeds"],
                 ci_low=c["ci_low"], ci_high=c["ci_high"], p_value=c["p_value"], method=c["method"],
                 profile=ident["profile"], encoder_text=enc_text, encoder_image=enc_image,
                 notes=f"{c['b']} minus {c['a']} (negative: {c['b']} has the lower {c['metric']}); "

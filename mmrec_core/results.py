@@ -137,7 +137,7 @@ def read_results(folder: str | Path | None = None, **filters) -> pd.DataFrame:
 
 def effects_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The recorded comparisons (metric ``*_diff``): effect b - a, 95% interval, p-value, method."""
-    eff = frame[frame.metric.str.endswith("_diff")]
+    eff = frame[frame.metric.str.contains(r"_diff(?:_bootstrap)?$", regex=True)]
     cols = ["paper", "table", "dataset", "model", "variant", "subset", "metric", "value", "ci_low",
             "ci_high", "p_value", "n_seeds", "method", "profile"]
     return eff[cols].rename(columns={"value": "effect (b - a)", "variant": "b-vs-a"}).reset_index(drop=True)

@@ -56,6 +56,11 @@ class BaselineRuns:
                                      seconds=float(np.mean([f.fit_s + f.predict_s for f in fits])),
                                      notes=("companion baseline (ours), not in the paper; " if variant else "")
                                      + f"seeds {[f.seed for f in fits]}"))
+            for f in fits:  # per-seed test numbers, for comparisons with the seed as the unit
+                out.append(ResultRow(paper=paper, table=table, dataset=self.dataset, split=self.split,
+                                     model=model, variant=variant, subset="test", metric=f"rmse_seed{f.seed}",
+                                     value=f.rmse["test"], n_seeds=1, profile=self.profile,
+                                     seconds=round(f.fit_s + f.predict_s, 1), notes=f"seed {f.seed}"))
         return out
 
 

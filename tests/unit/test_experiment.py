@@ -146,3 +146,16 @@ def test_recorded_per_seed_rows_compare_without_retraining(exp, tmp_path):
                                        .set_index("variant")["mean"].diff().iloc[-1] * -1)
     with pytest.raises(LookupError, match="run that model's notebook"):
         experiment.recorded(frame, exp, "table2", "Fusion", "cross")
+
+
+def test_seed_and_bootstrap_comparisons_are_separate_rows(exp, tmp_path):
+    from mmrec_core.papers import rows_frame
+    from mmrec_core.results import KEY
+
+    runs = experiment.replicate("mu", VARIANTS, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    runs.compare("single", "cross")
+    runs.compare("single", "cross", method="bootstrap", n_boot=100)
+    frame = rows_frame(runs.rows(paper="xia", table="table2"))
+    assert not frame.duplicated(KEY).any()
+    diffs = frame[frame.metric.str.startswith("rmse_diff")].set_index("metric")
+    assert diffs.loc["rmse_diff", "method"].startswith("paired") and diffs.loc["rmse_diff_bootstrap", "method"].startswith("bootstrap")
