@@ -135,6 +135,17 @@ def read_results(folder: str | Path | None = None, **filters) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def metrics_side_by_side(frame: pd.DataFrame, model: str, metrics=("rmse", "rmse_argmax"),
+                         tables=("table2", "table3")) -> pd.DataFrame:
+    """Mean (± std) of several metrics of one model per (table, variant, subset), side by side."""
+    rows = frame[(frame.model == model) & frame.metric.isin(metrics) & frame.table.isin(tables)]
+    if rows.empty:
+        return pd.DataFrame()
+    shown = rows.assign(shown=[f"{v:.4f}" + (f" ± {s:.4f}" if pd.notna(s) else "") for v, s in zip(rows.value, rows["std"])])
+    return shown.pivot_table(index=["table", "variant", "subset"], columns="metric", values="shown",
+                             aggfunc="first", sort=False).reindex(columns=list(metrics))
+
+
 def effects_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The recorded comparisons (metric ``*_diff``): effect b - a, 95% interval, p-value, method."""
     eff = frame[frame.metric.str.contains(r"_diff(?:_bootstrap)?$", regex=True)]
