@@ -132,3 +132,26 @@ def find_titles(dataset, titles=WELL_KNOWN) -> dict[str, int | None]:
             hit = items[items.title.str.lower().str.startswith(stem)]
         out[title] = int(hit.item_id.iloc[0]) if len(hit) else None
     return out
+
+
+def probe_summary(probe) -> str:
+    """Markdown lines: pretrained against random weights per modality, from a ``genre_probe`` table.
+
+    One seeded split of the movies gives one number per encoder and no interval, so the lines say
+    which is higher and by how much, not that one is better in general.
+    """
+    lines = []
+    for modality in ("text", "image"):
+        p = probe[probe.modality == modality].set_index("variant")
+        if not {"pretrained", "random"} <= set(p.index):
+            lines.append(f"- **{modality}**: only a random-weight encoder in this profile; no comparison.")
+            continue
+        d_map = p.loc["pretrained", "map"] - p.loc["random", "map"]
+        d_f1 = p.loc["pretrained", "macro_f1"] - p.loc["random", "macro_f1"]
+        higher = ("pretrained higher on both" if d_map > 0 and d_f1 > 0 else
+                  "random weights higher on both" if d_map < 0 and d_f1 < 0 else "mixed")
+        lines.append(f"- **{modality}**: pretrained {p.loc['pretrained', 'encoder']} vs random weights: mAP "
+                     f"{p.loc['pretrained', 'map']:.3f} vs {p.loc['random', 'map']:.3f} ({d_map:+.3f}), macro-F1 "
+                     f"{p.loc['pretrained', 'macro_f1']:.3f} vs {p.loc['random', 'macro_f1']:.3f} ({d_f1:+.3f}): "
+                     f"{higher} (one seeded split of the movies; no interval).")
+    return "\n".join(lines)
