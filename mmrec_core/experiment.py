@@ -373,10 +373,17 @@ def surprise_reference(experiment: Experiment, name: str = "SVDpp", seeds=(0, 1,
 
     h = hashlib.sha256()
     hash_package_sources(h, ("baselines", "evaluate.py"))
+    # Surprise sees only (user, item, rating) of the split: extra tensors a page adds (histories,
+    # content) do not change its fit, so they are left out of its key.
+    r = hashlib.sha256()
+    for subset, frame in experiment.split.parts().items():
+        r.update(subset.encode())
+        r.update(np.ascontiguousarray(frame[["user_id", "item_id", "rating"]].to_numpy(np.float64)).tobytes())
+    ratings_hash = r.hexdigest()[:16]
     outcomes = []
     for seed in seeds:
         key = run_key({"surprise": name, "seed": int(seed), "identity": experiment.identity,
-                       "data": experiment.data_hash(), "code": h.hexdigest()[:12]})
+                       "ratings": ratings_hash, "code": h.hexdigest()[:12]})
         folder = (Path(root) if root else cache_home() / "runs") / f"surprise-{name}-seed{seed}-{key}"
         done = folder / "result.json"
         if done.exists():
