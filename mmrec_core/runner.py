@@ -44,7 +44,10 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("10_baselines", code=("baselines",)),
     NotebookSpec("20_xia_fusion", code=("features", "models", "train.py", "inputs.py", "experiment.py", "run_cache.py")),
     NotebookSpec("21_mu", code=("features", "models", "train.py", "inputs.py", "experiment.py", "run_cache.py")),
-    NotebookSpec("90_paper_vs_ours", needs_real_data=False),
+    NotebookSpec("22_siet", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "ranking.py",
+                                  "baselines")),
+    NotebookSpec("23_aljunid", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "baselines")),
+    NotebookSpec("90_paper_vs_ours", needs_real_data=False, code=("claims.py",)),
     NotebookSpec("91_reproducibility", needs_real_data=False),
 )
 
