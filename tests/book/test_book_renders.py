@@ -97,7 +97,7 @@ def _tables(html_path):
     return out
 
 
-@pytest.mark.parametrize("page", ["90_paper_vs_ours", "20_xia_fusion", "21_mu", "10_baselines"])
+@pytest.mark.parametrize("page", ["90_paper_vs_ours", "20_xia_fusion", "21_mu", "22_siet", "23_aljunid", "10_baselines"])
 def test_every_number_in_a_comparison_table_equals_the_csv(built_book, page):
     from mmrec_core.papers import format_value
 
