@@ -25,7 +25,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .paths import REPO_ROOT, cache_home, data_home, results_dir
+from .paths import REPO_ROOT, cache_home, data_home, results_dir, show_path  # noqa: F401  (show_path: re-exported)
 
 QUICK_BANNER = (
     "**Quick profile.** The numbers on this page come from *synthetic* MovieLens-format data and tiny "
@@ -41,15 +41,6 @@ BATCH_ENV = "MMREC_BATCH"
 
 class ParameterError(ValueError):
     """A notebook parameter that the notebook does not declare, or a value it does not allow."""
-
-
-def show_path(path) -> str:
-    """A path as a page may show it: relative to the repository (or ``~``), never absolute."""
-    p = Path(path)
-    try:
-        return os.path.relpath(p.resolve(), REPO_ROOT) if p.is_absolute() else str(p)
-    except ValueError:
-        return str(p)
 
 
 @dataclass

@@ -63,3 +63,27 @@ def hash_package_sources(h, parts, repo_root: Path | None = None) -> None:
         for path in files:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(path.read_bytes())
+
+
+def show_path(path) -> str:
+    """A path as a published page may show it: never the absolute path of the machine that ran it.
+
+    Inside the repository: relative to it. Inside the data home or the cache: ``$MMREC_DATA/...`` /
+    ``$MMREC_CACHE/...`` (the environment variables that point there). Under the home folder:
+    ``~/...``. Anything else: ``.../<last two parts>``.
+    """
+    p = Path(path).expanduser()
+    if not p.is_absolute():
+        return str(p)
+    p = p.resolve()
+    for label, root in (("", REPO_ROOT), ("$MMREC_DATA", os.environ.get("MMREC_DATA")),
+                        ("$MMREC_CACHE", os.environ.get("MMREC_CACHE")), ("~", str(Path.home()))):
+        if not root:
+            continue
+        root = Path(root).expanduser().resolve()
+        if p == root or root in p.parents:
+            rel = p.relative_to(root).as_posix()
+            if not label:
+                return rel or "."
+            return label if rel == "." else f"{label}/{rel}"
+    return ".../" + "/".join(p.parts[-2:])

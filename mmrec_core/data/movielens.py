@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..paths import data_home
+from ..paths import data_home, show_path
 from .download import synthetic_manifest, verify_file
 from .errors import DataError, DuplicateRating, MalformedLine
 from .formats import ML1M_OCCUPATIONS, ML100K_GENRES, DatasetFormat, get_format
@@ -62,7 +62,7 @@ class MovieLens:
     def __repr__(self) -> str:  # keep notebooks readable
         kind = "synthetic " if self.synthetic else ""
         return (f"MovieLens({kind}{self.name!r}: {len(self.ratings):,} ratings, "
-                f"{self.n_users:,} users, {self.n_items:,} items, root={str(self.root)!r})")
+                f"{self.n_users:,} users, {self.n_items:,} items, root={show_path(self.root)!r})")
 
 
 _LATIN1 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1"}

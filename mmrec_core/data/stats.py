@@ -88,8 +88,10 @@ def load_releases(names, home, required: str):
     """Load each release of ``names``; one whose files are absent is skipped with the reason.
 
     ``required`` (the page's main dataset) is never skipped: its absence raises. Returns
-    ``(datasets, skipped)``: name -> MovieLens, and name -> the loader's message.
+    ``(datasets, skipped)``: name -> MovieLens, and name -> the loader's message, with the data
+    home's absolute path shown as ``$MMREC_DATA`` or relative (the message goes on a page).
     """
+    from ..paths import show_path
     from .errors import DataFileMissing
     from .movielens import load_movielens
 
@@ -100,7 +102,7 @@ def load_releases(names, home, required: str):
         except DataFileMissing as exc:
             if name == required:
                 raise
-            skipped[name] = str(exc)
+            skipped[name] = str(exc).replace(str(Path(home).resolve()), show_path(home)).replace(str(home), show_path(home))
     return datasets, skipped
 
 
