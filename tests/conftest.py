@@ -40,3 +40,13 @@ def real_home() -> Path:
     if not (REAL_DATA / "ml-100k" / "u.data").exists():
         pytest.skip(f"real MovieLens 100K not found in {REAL_DATA} (set MMREC_DATA)")
     return REAL_DATA
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """Tiny models run fastest single-threaded (and do not fight other processes for cores)."""
+    torch = pytest.importorskip("torch")
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

@@ -11,14 +11,7 @@ from mmrec_core.inputs import RatingEncoder  # noqa: E402
 from mmrec_core.models.mu import MuConfig, build_mu  # noqa: E402
 from mmrec_core.train import TrainConfig, fit, predict, resolve_device  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest single-threaded (and do not fight other processes for cores)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 
 TINY = dict(embed_dim=4, d_hidden=8, dropout=0.1, use_poster=False)

@@ -16,12 +16,7 @@ from mmrec_core.train import TrainConfig  # noqa: E402
 TINY = dict(embed_dim=4, hidden=(8, 4), dropout=0.0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

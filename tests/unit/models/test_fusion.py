@@ -15,14 +15,7 @@ from mmrec_core.inputs import RatingEncoder, age_group  # noqa: E402
 from mmrec_core.models.fusion import FusionConfig, build_fusion, sinusoidal_position_encoding, upsample_widths  # noqa: E402
 from mmrec_core.train import TrainConfig, fit, predict  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest single-threaded (and do not fight other processes for cores)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 
 TINY = dict(d_model=16, n_head=2, d_ff=32, embed_dim=4, dropout=0.0)

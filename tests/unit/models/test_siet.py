@@ -17,12 +17,7 @@ from mmrec_core.models.siet import SietConfig, add_history, build_siet, candidat
 TINY = dict(item_dim=6, n_head=2, hidden=(16, 8), dropout=0.0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
