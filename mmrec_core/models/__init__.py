@@ -72,7 +72,8 @@ REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
     ModelEntry("mu", "mu", "MuConfig", "build_mu", "Mu", "xia",
                extra_code=("features/pixels.py", "features/images.py"), content="content_keys"),
     ModelEntry("siet", "siet", "SietConfig", "build_siet", "Siet", "xia",
-               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
+               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys",
+               extra_code=("models/layers.py",)),
     ModelEntry("aljunid", "aljunid", "AljunidConfig", "build_aljunid", "Aljunid", "xia",
                metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
 )}
