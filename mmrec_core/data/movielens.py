@@ -290,6 +290,28 @@ def load_movielens(name: str = "ml-100k", home: str | Path | None = None,
                      genres=genre_names, synthetic=synth is not None, files=files)
 
 
+def load_catalogue(name: str = "ml-1m", home: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(users, items)`` of a release whose user and movie files are present, verified.
+
+    For the statistics that do not need ratings (Xia's Table 1 user and movie counts) when the
+    ratings file is absent, as ML-1M's ``ratings.dat`` is on some machines. Both files must pass
+    their checksums; a missing one raises :class:`DataFileMissing` with the download instructions.
+    """
+    fmt = get_format(name)
+    folder = Path(data_home(home)) / fmt.folder
+    synth = synthetic_manifest(folder)
+    for fname in (fmt.users_file, fmt.items_file):
+        verify_file(folder / fname, fmt.spec(fname), fmt, synth)
+    genre_names = ML100K_GENRES if fmt.name == "ml-100k" else ML1M_GENRES
+    users = _parse_users(folder / fmt.users_file, fmt)
+    items = _parse_items(folder / fmt.items_file, fmt, genre_names)
+    for frame, key, fname in ((users, "user_id", fmt.users_file), (items, "item_id", fmt.items_file)):
+        dup = frame[key][frame[key].duplicated()]
+        if len(dup):
+            raise DataError(f"{folder / fname}: {key} {int(dup.iloc[0])} appears twice. Download it again.")
+    return users, items
+
+
 def load_canonical_split(dataset: MovieLens, split: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ML-100K ``u1``..``u5``, ``ua``, ``ub`` train/test files, verified and parsed."""
     fmt = get_format(dataset.name)

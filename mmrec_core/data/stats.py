@@ -120,3 +120,23 @@ def table1_rows(datasets: dict, contents: dict, profile: str) -> list:
     return [ResultRow(paper="xia", table="table1", dataset=name, split="none", model="dataset",
                       subset="all", metric=metric, value=value, profile=profile)
             for name, ds in datasets.items() for metric, value in table1(ds, contents[name]).items()]
+
+
+def catalogue_rows(names, home, profile: str) -> list:
+    """Table 1 user and movie counts of releases whose ratings file is absent (from their user and
+    movie files, verified); releases without those files either are left out."""
+    from ..results import ResultRow
+    from .errors import DataFileMissing
+    from .movielens import load_catalogue
+
+    rows = []
+    for name in names:
+        try:
+            users, items = load_catalogue(name, home)
+        except DataFileMissing:
+            continue
+        for metric, value in (("users", len(users)), ("items", len(items))):
+            rows.append(ResultRow(paper="xia", table="table1", dataset=name, split="none", model="dataset",
+                                  subset="all", metric=metric, value=float(value), profile=profile,
+                                  notes="from the user and movie files only: the ratings file is absent"))
+    return rows
