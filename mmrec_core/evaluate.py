@@ -96,7 +96,7 @@ def welch_difference(a, b, level: float = 0.95) -> dict:
         out["method"] = "no interval (one value on each side)"
         return out
     if a.size == 1 or b.size == 1:  # a deterministic model (one fit) against the seeds of the other
-        many, sign = (b, 1.0) if a.size == 1 else (a, -1.0)
+        many, fixed = (b, a[0]) if a.size == 1 else (a, b[0])
         sd = float(many.std(ddof=1))
         out["method"] = f"one-sample t over {many.size} seeds against a single (deterministic) value"
         if sd == 0.0:
@@ -104,7 +104,7 @@ def welch_difference(a, b, level: float = 0.95) -> dict:
             return out
         half = float(stats.t.ppf(0.5 + level / 2, many.size - 1)) * sd / np.sqrt(many.size)
         out.update(ci_low=effect - half, ci_high=effect + half,
-                   p_value=float(stats.ttest_1samp(sign * (many - (a if a.size == 1 else b)[0]), 0.0).pvalue))
+                   p_value=float(stats.ttest_1samp(many, fixed).pvalue))
         return out
     va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
     se = float(np.sqrt(va + vb))

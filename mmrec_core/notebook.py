@@ -227,6 +227,14 @@ def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookC
     return ctx
 
 
+def display_notes(notes: dict, title: str = "skipped") -> None:
+    """One MyST note per ``name -> reason`` (e.g. the releases :func:`load_releases` skipped)."""
+    from IPython.display import Markdown, display
+
+    if notes:
+        display(Markdown("\n".join(f"```{{note}}\n**{name} {title}.** {why}\n```" for name, why in notes.items())))
+
+
 def display_comparison(frame, title: str | None = None, drop=()):
     """Show a :func:`mmrec_core.papers.comparison_table` with its numbered notes (Markdown)."""
     from IPython.display import Markdown, display

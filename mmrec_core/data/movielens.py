@@ -246,6 +246,21 @@ ML1M_GENRES = (
 )
 
 
+def _genres(fmt) -> tuple:
+    return ML100K_GENRES if fmt.name == "ml-100k" else ML1M_GENRES
+
+
+def _users_and_items(folder: Path, fmt) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse a release's user and movie files (already verified); an id listed twice is refused."""
+    users = _parse_users(folder / fmt.users_file, fmt)
+    items = _parse_items(folder / fmt.items_file, fmt, _genres(fmt))
+    for frame, key, fname in ((users, "user_id", fmt.users_file), (items, "item_id", fmt.items_file)):
+        dup = frame[key][frame[key].duplicated()]
+        if len(dup):
+            raise DataError(f"{folder / fname}: {key} {int(dup.iloc[0])} appears twice. Download it again.")
+    return users, items
+
+
 def load_movielens(name: str = "ml-100k", home: str | Path | None = None,
                    verify: bool = True) -> MovieLens:
     """Load ``ml-100k`` or ``ml-1m`` from the data home (``$MMREC_DATA``), verified.
@@ -269,14 +284,9 @@ def load_movielens(name: str = "ml-100k", home: str | Path | None = None,
         for fname in needed:
             if not (folder / fname).exists():
                 verify_file(folder / fname, fmt.spec(fname), fmt, synth)  # raises the missing error
-    genre_names = ML100K_GENRES if fmt.name == "ml-100k" else ML1M_GENRES
+    genre_names = _genres(fmt)
     ratings = _parse_ratings(folder / fmt.ratings_file, fmt)
-    users = _parse_users(folder / fmt.users_file, fmt)
-    items = _parse_items(folder / fmt.items_file, fmt, genre_names)
-    for frame, key, fname in ((users, "user_id", fmt.users_file), (items, "item_id", fmt.items_file)):
-        dup = frame[key][frame[key].duplicated()]
-        if len(dup):
-            raise DataError(f"{folder / fname}: {key} {int(dup.iloc[0])} appears twice. Download it again.")
+    users, items = _users_and_items(folder, fmt)
     unknown_u = ~ratings.user_id.isin(users.user_id)
     unknown_i = ~ratings.item_id.isin(items.item_id)
     if unknown_u.any() or unknown_i.any():
@@ -302,14 +312,7 @@ def load_catalogue(name: str = "ml-1m", home: str | Path | None = None) -> tuple
     synth = synthetic_manifest(folder)
     for fname in (fmt.users_file, fmt.items_file):
         verify_file(folder / fname, fmt.spec(fname), fmt, synth)
-    genre_names = ML100K_GENRES if fmt.name == "ml-100k" else ML1M_GENRES
-    users = _parse_users(folder / fmt.users_file, fmt)
-    items = _parse_items(folder / fmt.items_file, fmt, genre_names)
-    for frame, key, fname in ((users, "user_id", fmt.users_file), (items, "item_id", fmt.items_file)):
-        dup = frame[key][frame[key].duplicated()]
-        if len(dup):
-            raise DataError(f"{folder / fname}: {key} {int(dup.iloc[0])} appears twice. Download it again.")
-    return users, items
+    return _users_and_items(folder, fmt)
 
 
 def load_canonical_split(dataset: MovieLens, split: str) -> tuple[pd.DataFrame, pd.DataFrame]:

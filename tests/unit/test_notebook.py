@@ -78,3 +78,13 @@ def test_figure_uses_one_file_name_scheme(tmp_path, monkeypatch):
     ax.plot([0, 1])
     ctx.figure(fig, "curves")
     assert (tmp_path / "figures" / "20_ml-100k_curves.png").stat().st_size > 0
+
+
+def test_display_notes_shows_one_note_per_entry(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    nbctx.display_notes({"ml-1m": "ratings.dat missing"})
+    nbctx.display_notes({})
+    assert shown == ["```{note}\n**ml-1m skipped.** ratings.dat missing\n```"]
