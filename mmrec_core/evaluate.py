@@ -34,7 +34,98 @@ def argmax_rating(probs, ratings=(1, 2, 3, 4, 5)) -> np.ndarray:
     return np.asarray(ratings, float)[np.asarray(probs).argmax(-1)]
 
 
-METRICS = {"rmse": rmse, "mae": mae, "hit_rate": hit_rate}  # name -> fn(y_true, y_pred); the registry's metric names
+def mse(y_true, y_pred) -> float:
+    """Mean squared error (the TSEM report's loss and first metric)."""
+    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    return float(np.mean((y_true - y_pred) ** 2))
+
+
+METRICS = {"rmse": rmse, "mse": mse, "mae": mae, "hit_rate": hit_rate}  # name -> fn(y_true, y_pred); the registry's metric names
+
+
+def batch_hit_rate(user_ids, y_true, y_pred, batch_users: int = 50, n_batches: int = 100,
+                   threshold: float = 4.0, seed: int = 0) -> dict:
+    """The TSEM report's "hit rate" over random batches of users, as the report defines it.
+
+    The report: "Our implementation of hit rate is an average accuracy across a random batch of
+    users. The accuracy is calculated from a binary classification task with a predefined
+    threshold (>= 4)." It also writes "hit rate@50". Our reading: "@50" is the batch size, 50
+    users per batch (the report gives no batch size otherwise); ``n_batches`` is ours. Each of
+    ``n_batches`` draws takes ``batch_users`` distinct users (without replacement within a draw,
+    ``numpy.random.default_rng(seed)``) and computes :func:`hit_rate` (accuracy of
+    ``y_pred >= threshold`` against ``y_true >= threshold``) over all the test ratings of those
+    users. It is a rating-classification accuracy, not the ranking hit rate of
+    :func:`topk_metrics`.
+
+    Returns the mean over batches, their sample std (NaN for one batch), the 2.5% and 97.5%
+    quantiles, ``n_batches``, ``batch_users`` (the users per batch actually used: all users when
+    there are fewer than asked, so every batch is then the whole test set), ``n_users`` and
+    ``per_batch`` (one accuracy per batch).
+    """
+    users = np.asarray(user_ids)
+    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    if not (users.shape == y_true.shape == y_pred.shape) or users.ndim != 1 or users.size == 0:
+        raise ValueError(f"batch_hit_rate needs three non-empty 1-d arrays of one length, got "
+                         f"{users.shape}, {y_true.shape}, {y_pred.shape}")
+    if batch_users < 1 or n_batches < 1:
+        raise ValueError(f"batch_users and n_batches must be >= 1, got {batch_users}, {n_batches}")
+    codes = np.unique(users, return_inverse=True)[1].ravel()
+    n_users = int(codes.max()) + 1
+    size = min(int(batch_users), n_users)
+    rng = np.random.default_rng(seed)
+    per_batch = np.empty(n_batches)
+    chosen = np.zeros(n_users, bool)
+    for b in range(n_batches):
+        chosen[:] = False
+        chosen[rng.choice(n_users, size=size, replace=False)] = True
+        rows = chosen[codes]
+        per_batch[b] = hit_rate(y_true[rows], y_pred[rows], threshold)
+    mean, std = mean_std(per_batch)
+    lo, hi = np.quantile(per_batch, [0.025, 0.975])
+    return {"mean": mean, "std": std, "q2.5": float(lo), "q97.5": float(hi), "n_batches": int(n_batches),
+            "batch_users": size, "n_users": n_users, "per_batch": per_batch}
+
+
+def topk_metrics(user_ids, item_ids, scores, relevant, k: int = 10) -> dict:
+    """HR@k and NDCG@k per user, averaged over users, computed by torchmetrics.
+
+    ``torchmetrics.retrieval.RetrievalHitRate(top_k=k)`` and ``RetrievalNormalizedDCG(top_k=k)``
+    with ``indexes`` = the users, ``preds`` = ``scores`` (higher is better; torchmetrics works in
+    float32) and ``target`` = ``relevant`` (bool). HR@k is 1 for a user with a relevant item among
+    their k best-scored candidates; NDCG@k is DCG@k / ideal DCG@k with binary gains and discount
+    1 / log2(rank + 1), tied scores averaged (sklearn's rule). Users without a relevant candidate
+    are skipped (``empty_target_action="skip"``); ``n_users`` counts the users scored (NaN metrics
+    when there are none). ``item_ids`` only checks that no (user, item) pair occurs twice. For the
+    candidates of the full-ranking protocol see :mod:`mmrec_core.tsem_eval`.
+    """
+    import torch
+    from torchmetrics.retrieval import RetrievalHitRate, RetrievalNormalizedDCG
+
+    users, items = np.asarray(user_ids), np.asarray(item_ids)
+    scores, relevant = np.asarray(scores, float), np.asarray(relevant)
+    if not (users.shape == items.shape == scores.shape == relevant.shape) or users.ndim != 1:
+        raise ValueError(f"topk_metrics needs four 1-d arrays of one length, got {users.shape}, "
+                         f"{items.shape}, {scores.shape}, {relevant.shape}")
+    if relevant.dtype != bool:
+        raise ValueError(f"relevant must be a bool array, got {relevant.dtype}")
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    codes = np.unique(users, return_inverse=True)[1].ravel()
+    item_values, item_codes = np.unique(items, return_inverse=True)
+    pair_keys = codes.astype(np.int64) * max(len(item_values), 1) + item_codes.ravel()
+    if np.unique(pair_keys).size != codes.size:
+        raise ValueError("topk_metrics: a (user, item) pair occurs more than once")
+    n_users = int(np.unique(codes[relevant]).size)
+    out = {f"hr@{k}": float("nan"), f"ndcg@{k}": float("nan"), "n_users": n_users}
+    if n_users == 0:
+        return out
+    indexes, preds = torch.from_numpy(codes.astype(np.int64)), torch.from_numpy(scores)
+    target = torch.from_numpy(relevant)
+    for name, metric in ((f"hr@{k}", RetrievalHitRate(top_k=k, empty_target_action="skip")),
+                         (f"ndcg@{k}", RetrievalNormalizedDCG(top_k=k, empty_target_action="skip"))):
+        metric.update(preds, target, indexes=indexes)
+        out[name] = float(metric.compute())
+    return out
 
 
 def mean_std(values) -> tuple[float, float]:

@@ -68,27 +68,56 @@ class Experiment:
 
 def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
             text_fields: tuple[str, ...] = ("title", "plot"), image_encoder: str | None = None,
-            poster_size: int | None = None, device: str = "auto") -> Experiment:
-    """Load ``ctx.dataset``, split it (Xia's 90/5/5, ``split_seed``) and attach content tables.
+            poster_size: int | None = None, device: str = "auto", split_fractions: tuple | None = None,
+            min_user_ratings: int = 0, text_preprocess: dict | None = None) -> Experiment:
+    """Load ``ctx.dataset``, split it and attach content tables.
 
+    split_fractions: None: Xia's 90/5/5 split (``xia-90-5-5``); (train, val, test) fractions: a
+                     seeded random split named by them (``random-80-10-10``).
+    min_user_ratings: keep only users with at least this many ratings (before the split).
     text_encoder:  registry name; one table ``text_<field>`` per entry of ``text_fields``.
+    text_preprocess: encoder preprocessing options (``max_length``, ``remove_stop_words``, ...).
     image_encoder: registry name; table ``image`` (frozen poster features).
     poster_size:   decode posters to ``size x size`` uint8 pixels; table ``pixels`` (end-to-end CNNs).
     Missing content (no poster, no plot) is masked in every table, never filled in.
+    Tag-genome releases (``ml-20m``, ``ml-25m``) carry their genome scores (``dataset.genome``) and
+    have no posters or plot texts here.
     """
     from .data import load_content, load_movielens, xia_split
+    from .data.splits import random_split
     from .inputs import RatingEncoder
 
-    ds = load_movielens(ctx.dataset, ctx.data_home)
-    content = load_content(ds)
-    split = xia_split(ds.ratings, split_seed)
+    genome_release = ctx.dataset in ("ml-20m", "ml-25m")
+    if genome_release:
+        from .data.genome import load_genome_movielens, load_genome_scores
+
+        if text_encoder or image_encoder or poster_size:
+            raise ValueError(f"{ctx.dataset}: this project has no plot texts or posters for the tag-genome "
+                             "releases; run it with text_encoder=None, image_encoder=None, poster_size=None")
+        ds = load_genome_movielens(ctx.dataset, ctx.data_home)
+        ds.genome = load_genome_scores(ctx.dataset, ctx.data_home)
+    else:
+        ds = load_movielens(ctx.dataset, ctx.data_home)
+    if min_user_ratings:
+        counts = ds.ratings.user_id.value_counts()
+        keep = ds.ratings.user_id.isin(counts.index[counts >= min_user_ratings])
+        if not keep.any():
+            raise ValueError(f"no user of {ds.name} has {min_user_ratings} ratings (the most is "
+                             f"{int(counts.max())}); lower MIN_USER_RATINGS")
+        genome = getattr(ds, "genome", None)
+        ds = replace(ds, ratings=ds.ratings[keep].reset_index(drop=True))
+        ds.genome = genome
+    content = None if genome_release else load_content(ds)
+    split = (xia_split(ds.ratings, split_seed) if split_fractions is None
+             else random_split(ds.ratings, split_seed, tuple(float(f) for f in split_fractions)))
     encoder = RatingEncoder().fit(split.train, ds.users, ds.items, ds.genres)
     if text_encoder:
         from .features import get_item_features
 
         for text_field in text_fields:
             encoder.add_modality(f"text_{text_field}", get_item_features(
-                ds, content, "text", text_encoder, text_field=text_field, device=device))
+                ds, content, "text", text_encoder, text_field=text_field, device=device,
+                preprocess=text_preprocess))
     if image_encoder:
         from .features import get_item_features
 
@@ -101,6 +130,10 @@ def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
     data = {name: encoder.transform(frame) for name, frame in split.parts().items()}
     identity = {"dataset": ds.name, "split": split.name, "split_seed": split_seed,
                 "n_ratings": len(ds.ratings), "synthetic": bool(ds.synthetic), "profile": ctx.profile}
+    if min_user_ratings:
+        identity["min_user_ratings"] = int(min_user_ratings)
+    if text_encoder and text_preprocess:
+        identity["text_preprocess"] = dict(sorted(text_preprocess.items()))
     return Experiment(ds, split, encoder, data, identity)
 
 

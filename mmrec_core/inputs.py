@@ -71,6 +71,7 @@ class RatingEncoder:
     item_ids: np.ndarray | None = None          # item id of row r+1 of every item table
     genre_table: np.ndarray | None = None       # (n_rows + 1, n_genres) float32 multi-hot
     content: dict = field(default_factory=dict)  # name -> ContentTable
+    train_mean: float = float("nan")             # mean training rating (global offset of MF models)
     _users: pd.DataFrame | None = None
     _items: pd.DataFrame | None = None
 
@@ -78,6 +79,7 @@ class RatingEncoder:
     def fit(self, train: pd.DataFrame, users: pd.DataFrame, items: pd.DataFrame,
             genres: tuple[str, ...]) -> "RatingEncoder":
         self.genres = tuple(genres)
+        self.train_mean = float(train.rating.mean())
         self._users = users.set_index("user_id")
         self._items = items.set_index("item_id")
         self.item_ids = items.item_id.to_numpy(np.int64)

@@ -33,6 +33,8 @@ QUICK_BANNER = (
 )
 PROFILES = ("paper", "quick")
 DATASETS = ("ml-100k", "ml-1m")
+GENOME_DATASETS = ("ml-20m", "ml-25m")            # tag-genome releases: only the TSEM page reads them
+NOTEBOOK_DATASETS = {"30_tsem": DATASETS + GENOME_DATASETS}
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 QUICK_CONFIG_DIR = REPO_ROOT / "configs" / "quick"
 # Set by the runner in the kernels it starts: figures are then glued for the book, not shown twice.
@@ -115,11 +117,14 @@ class NotebookContext:
 
 
 def synthetic_home(seed: int = 0, **spec_overrides) -> Path:
-    """A synthetic data home in the cache, generated once per (seed, spec)."""
+    """A synthetic data home in the cache, generated once per (seed, spec, generator code)."""
     from .data.synthetic import SyntheticSpec, write_synthetic_movielens
+    from .paths import hash_package_sources
 
     spec = SyntheticSpec(seed=seed, **spec_overrides)
-    key = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:12]
+    h = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode())
+    hash_package_sources(h, ("data/synthetic.py",))   # a changed generator makes a new home
+    key = h.hexdigest()[:12]
     home = cache_home() / "synthetic" / key
     if not (home / ".complete").exists():
         if home.exists():
@@ -174,7 +179,7 @@ def check_parameters(notebook: str, namespace: dict) -> dict:
             f"{sorted(declared)}; fix the name passed with `-p` (papermill) or in the config file.")
     values = {k: namespace[k] for k in declared if k in namespace}
     _check_value(notebook, "PROFILE", values.get("PROFILE", "paper"), PROFILES)
-    _check_value(notebook, "DATASET", values.get("DATASET", "ml-100k"), DATASETS)
+    _check_value(notebook, "DATASET", values.get("DATASET", "ml-100k"), NOTEBOOK_DATASETS.get(notebook, DATASETS))
     return values
 
 
@@ -203,7 +208,7 @@ def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookC
         res = results_dir(explicit_results)
         from .data.download import SYNTHETIC_MANIFEST
 
-        if any((home / name / SYNTHETIC_MANIFEST).exists() for name in DATASETS):
+        if any((home / name / SYNTHETIC_MANIFEST).exists() for name in DATASETS + GENOME_DATASETS):
             raise ParameterError(
                 f"{notebook}: PROFILE='paper' but the data home {show_path(home)} holds synthetic "
                 f"data ({SYNTHETIC_MANIFEST}); paper numbers come only from the real releases. "

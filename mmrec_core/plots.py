@@ -133,19 +133,24 @@ def eda_figures(dataset, content: pd.DataFrame, top_n: int = 15) -> dict:
 def loss_curves(histories: dict, metric: str = "rmse", title: str = ""):
     """Per-epoch train and validation curves, one colour per run label.
 
-    ``histories``: label -> ``TrainResult.history`` (lists per epoch). ``metric``: ``rmse`` or
-    ``loss``. Train is dashed (running average over the epoch, dropout on), validation solid.
+    ``histories``: label -> ``TrainResult.history`` (lists per epoch). ``metric``: ``rmse``,
+    ``mse`` (the squared RMSE: the rating error alone, without a penalty or an auxiliary loss the
+    model adds to its training loss) or ``loss``. Train is dashed (running average over the epoch,
+    dropout on), validation solid.
     """
     import matplotlib.pyplot as plt
 
+    if metric not in ("rmse", "mse", "loss"):
+        raise ValueError(f"metric must be 'rmse', 'mse' or 'loss', got {metric!r}")
     fig, ax = plt.subplots(figsize=(7, 4))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for j, (label, h) in enumerate(histories.items()):
         c = colours[j % len(colours)]
-        ax.plot(h["epoch"], h[f"train_{metric}"], "--", color=c, alpha=0.8, label=f"{label} train")
-        ax.plot(h["epoch"], h[f"val_{metric}"], "-o", color=c, ms=3, label=f"{label} val")
+        key, power = ("rmse", 2) if metric == "mse" else (metric, 1)
+        ax.plot(h["epoch"], np.asarray(h[f"train_{key}"]) ** power, "--", color=c, alpha=0.8, label=f"{label} train")
+        ax.plot(h["epoch"], np.asarray(h[f"val_{key}"]) ** power, "-o", color=c, ms=3, label=f"{label} val")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("RMSE" if metric == "rmse" else "loss")
+    ax.set_ylabel({"rmse": "RMSE", "mse": "MSE", "loss": "loss"}[metric])
     ax.set_title(title or f"{metric} per epoch")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
@@ -207,3 +212,92 @@ def paper_vs_ours(frame, title: str = ""):
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------ TSEM report (CityU)
+def genre_watch_counts(dataset) -> pd.Series:
+    """How often each genre is watched: the number of ratings whose movie has the genre."""
+    gm = dataset.genre_matrix()
+    per_item = dataset.ratings.item_id.value_counts().reindex(gm.index, fill_value=0).to_numpy()
+    counts = pd.Series(per_item.astype(np.int64) @ gm.to_numpy().astype(np.int64), index=gm.columns)
+    return counts.sort_values(ascending=False, kind="stable")
+
+
+def genre_wordcloud(dataset, seed: int = 0, width: int = 800, height: int = 400, title: str | None = None):
+    """The TSEM report's Fig 6.1: a word cloud of genres sized by how often they are watched.
+
+    Frequencies are :func:`genre_watch_counts` (ratings, not movies, per genre; genres never watched
+    are left out). ``seed`` is the word cloud's ``random_state`` (placement and colours), so the
+    figure is reproducible; the font is the one the ``wordcloud`` package ships. The
+    ``WordCloud`` is attached as ``fig.wordcloud`` (``fig.wordcloud.words_``: genre -> size
+    relative to the most watched one).
+    """
+    import matplotlib.pyplot as plt
+    from wordcloud import WordCloud
+
+    counts = genre_watch_counts(dataset)
+    counts = counts[counts > 0]
+    if counts.empty:
+        raise ValueError("genre_wordcloud: no rated movie has a genre")
+    wc = WordCloud(width=width, height=height, background_color="white", random_state=seed,
+                   prefer_horizontal=0.9, relative_scaling=0.5)
+    wc.generate_from_frequencies({str(g): float(c) for g, c in counts.items()})
+    fig, ax = plt.subplots(figsize=(width / 100, height / 100 + 0.4), constrained_layout=True)
+    ax.imshow(wc.to_array(), interpolation="bilinear")
+    ax.axis("off")
+    ax.set_title(title or f"Genres by number of ratings ({getattr(dataset, 'name', 'dataset')})")
+    fig.wordcloud = wc
+    return fig
+
+
+def poster_transforms(image, seed: int = 0, n_draws: int = 3,
+                      kinds=("autoaugment", "color_jitter", "rotation", "tsem")):
+    """The TSEM report's Fig 6.5: a poster and ``n_draws`` random draws of each augmentation.
+
+    One row per kind of :func:`mmrec_core.features.images.poster_augmentation` (the same
+    transforms the fine-tuning uses), the original in the first column. The draws are seeded with
+    ``torch.manual_seed(seed)`` inside a forked RNG, so the caller's global torch RNG is untouched.
+    """
+    import matplotlib.pyplot as plt
+    import torch
+
+    from .features.images import poster_augmentation
+
+    names = {"autoaugment": "AutoAugment (ImageNet)", "color_jitter": "ColorJitter",
+             "rotation": "RandomRotation", "tsem": "all three (TSEM)"}
+    image = image.convert("RGB")
+    rows, cols = len(kinds), 1 + n_draws
+    aspect = image.height / image.width
+    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.6 * aspect * rows + 0.3),
+                             squeeze=False, constrained_layout=True)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for r, kind in enumerate(kinds):
+            transform = poster_augmentation(kind)
+            panels = [image] + [transform(image) for _ in range(n_draws)]
+            for c, panel in enumerate(panels):
+                ax = axes[r, c]
+                ax.imshow(np.asarray(panel))
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_title("original" if c == 0 else f"draw {c}", fontsize=7)
+            axes[r, 0].set_ylabel(names.get(kind, kind), fontsize=7)
+    return fig
+
+
+def poster_transform_panel(dataset, show_posters: bool = False, seed: int = 0, content: pd.DataFrame | None = None):
+    """:func:`poster_transforms` of a synthetic poster, or of the first real poster of ``dataset``
+    when ``show_posters`` (real posters are copyrighted: the committed book shows the synthetic one)."""
+    from .data.synthetic import synthetic_poster
+    from .features.images import decode_poster
+
+    if not show_posters:
+        return poster_transforms(synthetic_poster(seed), seed=seed)
+    if content is None:
+        from .data.content import load_content
+
+        content = load_content(dataset)
+    with_poster = content[content.has_poster & ~content.poster_corrupt]
+    if with_poster.empty:
+        raise ValueError(f"{dataset.name}: no decodable poster in the data home; run with SHOW_POSTERS=False")
+    return poster_transforms(decode_poster(with_poster.poster_path.iloc[0]), seed=seed)

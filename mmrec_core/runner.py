@@ -47,6 +47,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("22_siet", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "ranking.py",
                                   "baselines")),
     NotebookSpec("23_aljunid", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "baselines")),
+    NotebookSpec("30_tsem", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "tsem_inputs.py",
+                                  "tsem_eval.py", "features", "baselines", "claims.py")),
     NotebookSpec("90_paper_vs_ours", needs_real_data=False, code=("claims.py",)),
     NotebookSpec("91_reproducibility", needs_real_data=False),
 )

@@ -12,6 +12,13 @@ the same dict indexed by a slice of a seeded permutation.
 - ``bf16=True``: bfloat16 autocast for the forward pass (CPU and CUDA); weights, optimizer and loss
   stay float32. Leave it off where it costs accuracy (the notebooks compare).
 - Early stopping on validation RMSE with ``patience``; the best epoch's weights are restored.
+- ``lr_schedule="cosine"``: ``torch.optim.lr_scheduler.CosineAnnealingLR`` with ``T_max = t_max``
+  epochs, stepped once per epoch (the TSEM report's scheduler). Past ``t_max`` the rate climbs
+  again (torch's cosine is periodic), which is what the report shows as a jump in validation loss.
+- Data schedule (the TSEM report: "we allowed more training data once the overall model loss
+  achieved 0.61"): ``initial_fraction < 1`` trains on that seeded fraction of the training ratings;
+  with ``grow_at_val_mse`` set, every rating is used from the epoch after validation MSE first
+  reaches that value; without it the fraction stays (a "less data" run). Off by default.
 - A checkpoint per epoch (model + optimizer + epoch + history + config + RNG state) in
   ``checkpoint_dir``; a rerun with the same directory resumes after the last finished epoch, and a
   finished run is not trained again. Loaded with ``torch.load(..., weights_only=True)``.
@@ -47,6 +54,10 @@ class TrainConfig:
     num_threads: int | None = None   # torch CPU threads (None: leave torch's default)
     progress: bool = True            # tqdm progress bar
     max_batches_per_epoch: int | None = None  # cap (tests, quick profile); None: the whole train set
+    lr_schedule: str = "constant"    # constant | cosine (CosineAnnealingLR over t_max epochs)
+    t_max: int = 15                  # cosine: epochs of one half-period
+    initial_fraction: float = 1.0    # data schedule: fraction of the training ratings used at first
+    grow_at_val_mse: float | None = None  # data schedule: use every rating once val MSE <= this
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -145,7 +156,8 @@ def _save(path: Path, state: dict) -> None:
 
 
 def _same_run(saved: dict, cfg: TrainConfig) -> bool:
-    keys = ("lr", "batch_size", "weight_decay", "seed", "bf16", "grad_clip", "max_batches_per_epoch")
+    keys = ("lr", "batch_size", "weight_decay", "seed", "bf16", "grad_clip", "max_batches_per_epoch",
+            "lr_schedule", "t_max", "initial_fraction", "grow_at_val_mse")
     return all(saved.get(k) == getattr(cfg, k) for k in keys)
 
 
@@ -166,7 +178,9 @@ def fit(model, train: dict, val: dict, cfg: TrainConfig, *, stop_after_epochs: i
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                             fused=device.type in ("cpu", "cuda"))
-    history = {k: [] for k in ("epoch", "train_loss", "train_rmse", "val_loss", "val_rmse", "seconds")}
+    sched = _scheduler(opt, cfg)
+    history = {k: [] for k in ("epoch", "train_loss", "train_rmse", "val_loss", "val_rmse", "seconds",
+                               "lr", "train_fraction")}
     best = {"epoch": 0, "val_rmse": float("inf"), "state": None}
     start_epoch, done = 0, False
     ckpt_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
@@ -178,7 +192,9 @@ def fit(model, train: dict, val: dict, cfg: TrainConfig, *, stop_after_epochs: i
             if _same_run(json.loads(state["config"]), cfg):
                 model.load_state_dict(state["model"])
                 opt.load_state_dict(state["optimizer"])
-                history = {k: list(v) for k, v in json.loads(state["history"]).items()}
+                if sched is not None and "scheduler" in state:
+                    sched.load_state_dict(json.loads(state["scheduler"]))
+                history = {**history, **{k: list(v) for k, v in json.loads(state["history"]).items()}}
                 start_epoch, done = int(state["epoch"]), bool(state["done"])
                 best["epoch"], best["val_rmse"] = int(state["best_epoch"]), float(state["best_val_rmse"])
                 torch.set_rng_state(state["rng_cpu"])
@@ -187,10 +203,9 @@ def fit(model, train: dict, val: dict, cfg: TrainConfig, *, stop_after_epochs: i
                                                weights_only=True)
     resumed_from = start_epoch
     t_start = time.perf_counter()
-    n = n_rows(train)
-    steps = math.ceil(n / cfg.batch_size)
-    if cfg.max_batches_per_epoch:
-        steps = min(steps, cfg.max_batches_per_epoch)
+    n_all = n_rows(train)
+    subset = _initial_subset(n_all, cfg)
+    grown = _grown(history, cfg)
     bad_epochs = _bad_epochs(history, best["epoch"])
     epochs_this_call = 0
     model.train()
@@ -198,7 +213,15 @@ def fit(model, train: dict, val: dict, cfg: TrainConfig, *, stop_after_epochs: i
         if done:
             break
         t0 = time.perf_counter()
+        rows = None if (subset is None or grown) else subset
+        n = n_all if rows is None else len(rows)
+        steps = math.ceil(n / cfg.batch_size)
+        if cfg.max_batches_per_epoch:
+            steps = min(steps, cfg.max_batches_per_epoch)
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch))
+        if rows is not None:
+            perm = rows[perm]
+        lr_now = opt.param_groups[0]["lr"]
         loss_sum, sq_sum, seen = 0.0, 0.0, 0
         bar = _progress(steps, f"epoch {epoch}/{cfg.epochs}", cfg.progress)
         for step in range(steps):
@@ -222,10 +245,15 @@ def fit(model, train: dict, val: dict, cfg: TrainConfig, *, stop_after_epochs: i
                 bar.set_postfix(loss=f"{loss_sum / seen:.4f}", rmse=f"{math.sqrt(sq_sum / seen):.4f}")
         bar.close()
         val_loss, val_rmse = evaluate(model, val, cfg.eval_batch_size, cfg.bf16)
+        if sched is not None:
+            sched.step()
         for k, v in (("epoch", epoch), ("train_loss", loss_sum / seen),
                      ("train_rmse", math.sqrt(sq_sum / seen)), ("val_loss", val_loss),
-                     ("val_rmse", val_rmse), ("seconds", time.perf_counter() - t0)):
+                     ("val_rmse", val_rmse), ("seconds", time.perf_counter() - t0), ("lr", lr_now),
+                     ("train_fraction", n / n_all)):
             history[k].append(float(v))
+        if subset is not None and not grown and cfg.grow_at_val_mse is not None:
+            grown = val_rmse ** 2 <= cfg.grow_at_val_mse
         if val_rmse < best["val_rmse"]:
             best.update(epoch=epoch, val_rmse=val_rmse,
                         state={k: v.detach().clone() for k, v in model.state_dict().items()})
@@ -240,7 +268,8 @@ def fit(model, train: dict, val: dict, cfg: TrainConfig, *, stop_after_epochs: i
                 "model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
                 "done": done, "history": json.dumps(history), "config": json.dumps(cfg.to_dict()),
                 "best_epoch": best["epoch"], "best_val_rmse": best["val_rmse"],
-                "rng_cpu": torch.get_rng_state()})
+                "rng_cpu": torch.get_rng_state(),
+                **({"scheduler": json.dumps(sched.state_dict())} if sched is not None else {})})
         if cfg.progress:
             print(f"epoch {epoch}: train loss {history['train_loss'][-1]:.4f} rmse "
                   f"{history['train_rmse'][-1]:.4f} | val loss {val_loss:.4f} rmse {val_rmse:.4f} "
@@ -253,6 +282,36 @@ def fit(model, train: dict, val: dict, cfg: TrainConfig, *, stop_after_epochs: i
     return TrainResult(history=history, best_epoch=best["epoch"], best_val_rmse=best["val_rmse"],
                        seconds=time.perf_counter() - t_start, resumed_from=resumed_from,
                        device=str(device), config=cfg.to_dict())
+
+
+def _scheduler(opt, cfg: TrainConfig):
+    import torch
+
+    if cfg.lr_schedule == "constant":
+        return None
+    if cfg.lr_schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.t_max)
+    raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {cfg.lr_schedule!r}")
+
+
+def _initial_subset(n: int, cfg: TrainConfig):
+    """Positions of the training ratings a data-scheduled run starts with (None: all of them)."""
+    import torch
+
+    if not 0 < cfg.initial_fraction <= 1:
+        raise ValueError(f"initial_fraction must be in (0, 1], got {cfg.initial_fraction}")
+    if cfg.initial_fraction == 1:
+        return None
+    keep = max(1, int(round(cfg.initial_fraction * n)))
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed * 7_919 + 1))
+    return perm[:keep].sort().values
+
+
+def _grown(history: dict, cfg: TrainConfig) -> bool:
+    """Whether a resumed data-scheduled run had already switched to every rating."""
+    if cfg.grow_at_val_mse is None:
+        return False
+    return any(r ** 2 <= cfg.grow_at_val_mse for r in history.get("val_rmse", []))
 
 
 def _bad_epochs(history: dict, best_epoch: int) -> int:

@@ -61,9 +61,21 @@ def synthetic_manifest(folder: Path) -> dict | None:
     return json.loads(path.read_text())
 
 
+def _download_command(fmt: DatasetFormat, home: Path | None = None) -> str:
+    """How to fetch ``fmt`` from a shell or Python.
+
+    The command line knows ML-100K and ML-1M; the genome releases (ML-20M, ML-25M) are fetched with
+    :func:`download_dataset` from Python.
+    """
+    if not fmt.has_genome:
+        return f"`python -m mmrec_core download {fmt.name}`"
+    where = "home" if home is None else repr(str(home))
+    return f"`mmrec_core.data.download_dataset({fmt.name!r}, {where})`"
+
+
 def _how_to_fix(fmt: DatasetFormat) -> str:
     return (
-        f"Delete the file and run `python -m mmrec_core download {fmt.name}` "
+        f"Delete the file and run {_download_command(fmt)} "
         f"(or download {fmt.url} yourself and extract it into the data home)."
     )
 
@@ -99,6 +111,15 @@ def verify_file(path: Path, spec: FileSpec, fmt: DatasetFormat, synthetic: dict 
 
 
 def _missing_hint(fmt: DatasetFormat, spec: FileSpec, home: Path) -> str:
+    if fmt.has_genome:
+        size = {"ml-20m": "~200 MB", "ml-25m": "~260 MB"}.get(fmt.name, "large")
+        return (
+            f"{spec.name} belongs to MovieLens {fmt.name[3:].upper()} ({fmt.name}), which is not (fully) in "
+            f"the data home {home}. Download {fmt.url} ({size}; GroupLens publishes its md5 in "
+            f"{fmt.url}.md5) and unzip it into the data home ($MMREC_DATA) so that "
+            f"{home / fmt.folder / spec.name} exists, or call "
+            f"{_download_command(fmt, home)}, which downloads, checks and extracts it."
+        )
     hint = (
         f"{fmt.name} is not (fully) in the data home {home}. Run "
         f"`python -m mmrec_core download {fmt.name}` to fetch {fmt.url}, or set MMREC_DATA "
@@ -192,7 +213,7 @@ def _advice(fmt: DatasetFormat, home: Path, local_zip: Path, local_refused: bool
         lines.append(f"  - delete {local_zip}: it is not the official release;")
     lines += [
         (f"  - on a machine with internet, download {fmt.url} and copy the zip to {local_zip}; "
-         f"`python -m mmrec_core download {fmt.name}` then verifies and extracts it without network;"),
+         f"{_download_command(fmt, home)} then verifies and extracts it without network;"),
         (f"  - or copy the extracted folder so that its files ({names}) are in {folder}; "
          "load_movielens verifies them against the official checksums;"),
         f"  - or set MMREC_DATA (or pass --data-home) to a folder that already holds {fmt.folder}/.",
@@ -220,7 +241,11 @@ def _from_archive(zpath: Path, fmt: DatasetFormat, staging: Path) -> dict[str, P
 
 
 def download_dataset(name: str, home: Path, use_fallback: bool = True) -> Path:
-    """Download ``name`` (``ml-100k`` or ``ml-1m``) into ``home`` and verify every file.
+    """Download ``name`` (``ml-100k``, ``ml-1m``, ``ml-20m`` or ``ml-25m``) into ``home``, verified.
+
+    The genome releases are large zips (ML-25M: ~260 MB, ~1.1 GB extracted): the zip's md5 is
+    checked, then only the files the loaders read are moved into ``<home>/<name>/``. They have no
+    mirror, so only the local copy of the zip and GroupLens are tried.
 
     Files already present and valid are kept. Sources, in order: a release zip the user copied to
     ``<home>/<name>.zip``, the GroupLens zip, then (if ``use_fallback``) the pinned mirror, file by
@@ -299,8 +324,8 @@ def _stage(fmt: DatasetFormat, tmp: Path, local_zip: Path, needed: list[FileSpec
         attempts.append(("GroupLens", fmt.url, _reason(exc), exc))
     finally:
         zpath.unlink(missing_ok=True)
-    if not use_fallback:
-        return None
+    if not use_fallback or not any(spec.fallback_repo for spec in fmt.files):
+        return None  # no mirror is known for any file of this release (ML-20M, ML-25M)
     mirror = tmp / "mirror"
     mirror.mkdir()
     staged = {}

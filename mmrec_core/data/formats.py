@@ -4,6 +4,14 @@ encodings, column layouts, download URLs and checksums.
 Checksums are of the extracted files (sha256), so a copy obtained from any source can be verified.
 ML-1M ``ratings.dat`` has no published sha256 that we could verify here; it is checked by size and
 git blob SHA-1 (``git hash-object ratings.dat``), which four independent public copies agree on.
+
+The tag-genome releases ML-20M and ML-25M (comma-separated CSV with a header line, UTF-8) have no
+users file (``users_file`` is ``None``: GroupLens ships no demographics) and add the genome files.
+GroupLens publishes only the md5 of each zip (``ml-25m.zip.md5``); no sha256 of the extracted files
+is published. Where a file's checksum is unknown its ``FileSpec`` carries ``None`` and verification
+relies on the zip md5, checked when :func:`~mmrec_core.data.download_dataset` extracts the release.
+The one exception is ML-25M ``genome-tags.csv``, whose sha256 is that of the verbatim copy in the
+project's mirror (1,128 tags).
 """
 from __future__ import annotations
 
@@ -25,6 +33,15 @@ ML1M_OCCUPATIONS = (
     "K-12 student", "lawyer", "programmer", "retired", "sales/marketing", "scientist",
     "self-employed", "technician/engineer", "tradesman/craftsman", "unemployed", "writer",
 )
+# ML-20M and ML-25M movies.csv genres (as they appear in the files: "Children", not ML-1M's
+# "Children's"; "IMAX" is new). A movie without a genre says NO_GENRES_LISTED, which the loaders
+# turn into an empty tuple, so it is not a genre column of its own.
+GENOME_GENRES = (
+    "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",
+    "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi",
+    "Thriller", "War", "Western",
+)
+NO_GENRES_LISTED = "(no genres listed)"
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,11 @@ class FileSpec:
 
 @dataclass(frozen=True)
 class DatasetFormat:
-    """How one MovieLens release is laid out on disk and where it comes from."""
+    """How one MovieLens release is laid out on disk and where it comes from.
+
+    ``users_file`` is ``None`` for releases without demographics (ML-20M, ML-25M); the genome
+    releases also name their ``links_file`` and genome files and have a header line (``header``).
+    """
 
     name: str
     folder: str
@@ -58,13 +79,21 @@ class DatasetFormat:
     encoding: str
     ratings_file: str
     ratings_sep: str
-    users_file: str
-    users_sep: str
+    users_file: str | None
+    users_sep: str | None
     items_file: str
     items_sep: str
-    rating_scale: tuple[int, int] = (1, 5)
+    rating_scale: tuple[float, float] = (1, 5)
     files: tuple[FileSpec, ...] = field(default_factory=tuple)
     split_files: tuple[str, ...] = ()
+    header: bool = False
+    links_file: str | None = None
+    genome_scores_file: str | None = None
+    genome_tags_file: str | None = None
+
+    @property
+    def has_genome(self) -> bool:
+        return self.genome_scores_file is not None
 
     def spec(self, name: str) -> FileSpec:
         for f in self.files:
@@ -136,7 +165,49 @@ ML1M = DatasetFormat(
     ),
 )
 
-FORMATS: dict[str, DatasetFormat] = {f.name: f for f in (ML100K, ML1M)}
+
+
+# GroupLens' published md5 of each zip (the ``ml-20m.zip.md5`` / ``ml-25m.zip.md5`` files next to
+# them), quoted identically by many independent public projects (dataset loaders, benchmark download
+# scripts that also quote the ml-1m md5 recorded above). Not used here, for the record: TFDS'
+# url_checksums/movielens.txt gives ml-20m.zip 198,702,078 bytes, sha256
+# 96f243c338a8665f6bcc89c53edf6ee39162a846940de6b7c8c48aeada765ff3, and ml-25m.zip 261,978,986
+# bytes, sha256 8b21cfb7eb1706b4ec0aac894368d90acf26ebdfb6aced3ebd4ad5bd1eb9c6aa.
+ML20M_ZIP_MD5 = "cd245b17a1ae2cc31bb14903e1204af3"
+ML25M_ZIP_MD5 = "6b51fb2759a8657d3bfcbfc42b592ada"
+ML25M_GENOME_TAGS_SHA256 = "5ca4fe25f16c092517c6ab09654f7dd135ad62cea06e5242dcb2793487e162ae"
+
+
+def _genome_release(name: str, zip_md5: str, tags_sha256: str | None) -> DatasetFormat:
+    """ML-20M / ML-25M: the same CSV layout; only the zip and its checksums differ."""
+    return DatasetFormat(
+        name=name,
+        folder=name,
+        url=GROUPLENS + f"{name}.zip",
+        zip_md5=zip_md5,
+        encoding="utf-8",
+        ratings_file="ratings.csv", ratings_sep=",",   # userId,movieId,rating,timestamp
+        users_file=None, users_sep=None,               # no demographics in these releases
+        items_file="movies.csv", items_sep=",",        # movieId,title,genres (genres |-separated)
+        rating_scale=(0.5, 5),                         # half stars
+        files=(
+            FileSpec("ratings.csv"),
+            FileSpec("movies.csv"),
+            FileSpec("links.csv"),                     # movieId,imdbId,tmdbId
+            FileSpec("genome-scores.csv"),             # movieId,tagId,relevance
+            FileSpec("genome-tags.csv", sha256=tags_sha256),  # tagId,tag
+        ),
+        header=True,
+        links_file="links.csv",
+        genome_scores_file="genome-scores.csv",
+        genome_tags_file="genome-tags.csv",
+    )
+
+
+ML20M = _genome_release("ml-20m", ML20M_ZIP_MD5, None)
+ML25M = _genome_release("ml-25m", ML25M_ZIP_MD5, ML25M_GENOME_TAGS_SHA256)
+
+FORMATS: dict[str, DatasetFormat] = {f.name: f for f in (ML100K, ML1M, ML20M, ML25M)}
 
 # Content tables (posters, plot texts, links) in the data home. Posters come one file per ML-1M
 # movie id; ML-100K movies reach them through the link table.

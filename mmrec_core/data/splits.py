@@ -56,6 +56,24 @@ def xia_split(ratings: pd.DataFrame, seed: int = 0,
                  ratings.iloc[va].reset_index(drop=True), ratings.iloc[te].reset_index(drop=True))
 
 
+def random_split_name(fractions: tuple[float, float, float]) -> str:
+    """``random-80-10-10`` for fractions (0.8, 0.1, 0.1): the split's name in every result row."""
+    return "random-" + "-".join(f"{round(100 * f):g}" for f in fractions)
+
+
+def random_split(ratings: pd.DataFrame, seed: int = 0,
+                 fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> Split:
+    """A seeded random (train, validation, test) split with any fractions (the TSEM report gives none).
+
+    The same positions rule as :func:`xia_split` (one seeded permutation, remainder to train), named
+    by its fractions (``random-80-10-10``) so its rows never mix with Xia's split.
+    """
+    tr, va, te = xia_split_indices(len(ratings), seed, fractions)
+    ratings = ratings.reset_index(drop=True)
+    return Split(random_split_name(fractions), seed, ratings.iloc[tr].reset_index(drop=True),
+                 ratings.iloc[va].reset_index(drop=True), ratings.iloc[te].reset_index(drop=True))
+
+
 def kfold_indices(n: int, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """Seeded K-fold: a list of (train positions, test positions); the test folds partition 0..n-1."""
     if k < 2 or k > n:

@@ -54,7 +54,8 @@ class EncoderSpec:
     pooling: str = "cls"            # "cls" | "mean" | "avgpool"
     max_length: int | None = None   # text: tokens kept
     remove_stop_words: bool = False  # text: drop English stop words first (TSEM option)
-    lemmatize: bool = False         # text: rule-based lemmatization first (TSEM option)
+    lemmatize: bool = False         # text: lemmatise with simplemma first (TSEM option)
+    remove_punctuation: bool = False  # text: drop punctuation tokens first (TSEM option)
     image_size: int | None = None   # image: posters resized to image_size x image_size
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
@@ -65,14 +66,17 @@ class EncoderSpec:
     def preprocessing(self) -> dict:
         """Everything between raw content and the network that changes the vectors."""
         if self.modality == "text":
-            return {"pooling": self.pooling, "max_length": self.max_length,
-                    "remove_stop_words": self.remove_stop_words, "lemmatize": self.lemmatize}
+            out = {"pooling": self.pooling, "max_length": self.max_length,
+                   "remove_stop_words": self.remove_stop_words, "lemmatize": self.lemmatize}
+            if self.remove_punctuation:   # only when on: the vectors cached before the option existed stay valid
+                out["remove_punctuation"] = True
+            return out
         return {"pooling": self.pooling, "image_size": self.image_size, "resize": "squash-bilinear",
                 "mean": [round(m, 6) for m in self.mean], "std": [round(s, 6) for s in self.std]}
 
     def with_options(self, **options) -> "EncoderSpec":
         """A copy with preprocessing options changed (e.g. ``remove_stop_words=True``)."""
-        allowed = {"max_length", "remove_stop_words", "lemmatize", "image_size", "pooling"}
+        allowed = {"max_length", "remove_stop_words", "lemmatize", "remove_punctuation", "image_size", "pooling"}
         unknown = set(options) - allowed
         if unknown:
             raise ValueError(f"{self.name}: unknown preprocessing options {sorted(unknown)}; "
@@ -278,7 +282,7 @@ class Encoder:
     def prepare_text(self, text: str) -> str:
         from .text_prep import preprocess_text
 
-        return preprocess_text(text, self.spec.remove_stop_words, self.spec.lemmatize)
+        return preprocess_text(text, self.spec.remove_stop_words, self.spec.lemmatize, self.spec.remove_punctuation)
 
     # -- image --------------------------------------------------------------------------------
     def prepare_image(self, img):

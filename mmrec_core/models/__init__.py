@@ -65,6 +65,8 @@ class ModelEntry:
         return h.hexdigest()[:12]
 
 
+_TSEM_METRICS = {"rmse": ("predict", "rmse"), "mse": ("predict", "mse"), "mae": ("predict", "mae")}
+
 REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
     ModelEntry("fusion", "fusion", "FusionConfig", "build_fusion", "Fusion", "xia",
                metrics={"rmse": ("predict", "rmse"), "rmse_argmax": ("predict_argmax", "rmse")},
@@ -76,6 +78,11 @@ REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
                extra_code=("models/layers.py",)),
     ModelEntry("aljunid", "aljunid", "AljunidConfig", "build_aljunid", "Aljunid", "xia",
                metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
+    # The CityU report's four models (section 9); they share models/tsem_parts.py.
+    *(ModelEntry(name, name, cls, f"build_{name}", label, "tsem", metrics=dict(_TSEM_METRICS),
+                 content="content_keys", extra_code=("models/tsem_parts.py", "features/images.py"))
+      for name, cls, label in (("tsem_nn", "TsemNNConfig", "NN"), ("tsem_mf", "TsemMFConfig", "MF"),
+                               ("tsem_mf_nn", "TsemMFNNConfig", "MF_NN"), ("tsem", "TSEMConfig", "TSEM"))),
 )}
 
 

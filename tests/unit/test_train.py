@@ -54,7 +54,7 @@ def test_history_and_learning(data):
     _, res, _ = _run(data, TrainConfig(epochs=4, batch_size=64, progress=False, patience=10, lr=3e-3))
     h = res.history
     assert h["epoch"] == [1.0, 2.0, 3.0, 4.0]
-    assert set(h) == {"epoch", "train_loss", "train_rmse", "val_loss", "val_rmse", "seconds"}
+    assert set(h) == {"epoch", "train_loss", "train_rmse", "val_loss", "val_rmse", "seconds", "lr", "train_fraction"}
     assert h["train_loss"][-1] < h["train_loss"][0]
     assert res.best_val_rmse == min(h["val_rmse"])
 
@@ -93,3 +93,35 @@ def test_changed_config_does_not_resume(data, tmp_path):
 def test_bf16_autocast_runs(data):
     _, res, p = _run(data, TrainConfig(epochs=1, batch_size=64, progress=False, bf16=True))
     assert np.isfinite(p).all() and np.isfinite(res.history["train_loss"]).all()
+
+
+def test_cosine_schedule_follows_torch_and_resumes(data, tmp_path):
+    cfg = TrainConfig(epochs=5, batch_size=64, progress=False, patience=10, lr=1e-2, lr_schedule="cosine", t_max=3)
+    _, full, p_full = _run(data, cfg)
+    # epoch e trains at lr * (1 + cos(pi (e - 1) / T)) / 2 (CosineAnnealingLR, periodic past T)
+    expected = [1e-2 * (1 + np.cos(np.pi * e / 3)) / 2 for e in range(5)]
+    assert np.allclose(full.history["lr"], expected, atol=1e-9)
+    assert full.history["lr"][3] == pytest.approx(0.0, abs=1e-12) and full.history["lr"][4] > 0  # climbs again
+    ckpt = TrainConfig(**{**cfg.to_dict(), "checkpoint_dir": str(tmp_path / "c")})
+    _run(data, ckpt, stop_after_epochs=2)
+    _, resumed, p_res = _run(data, ckpt)
+    assert resumed.history["lr"] == full.history["lr"]
+    assert np.array_equal(p_full, p_res)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        _run(data, TrainConfig(epochs=1, progress=False, lr_schedule="step"))
+
+
+def test_data_schedule_starts_small_and_grows_once_val_mse_is_reached(data):
+    n = len(data[1]["rating"])
+    fixed = TrainConfig(epochs=3, batch_size=64, progress=False, patience=10, initial_fraction=0.3)
+    _, res, _ = _run(data, fixed)
+    assert res.history["train_fraction"] == [pytest.approx(round(0.3 * n) / n)] * 3   # never grows
+    grow = TrainConfig(**{**fixed.to_dict(), "grow_at_val_mse": 100.0})                # reached after epoch 1
+    _, res, _ = _run(data, grow)
+    assert res.history["train_fraction"][0] == pytest.approx(round(0.3 * n) / n)
+    assert res.history["train_fraction"][1:] == [1.0, 1.0]
+    never = TrainConfig(**{**fixed.to_dict(), "grow_at_val_mse": 1e-9})
+    _, res, _ = _run(data, never)
+    assert max(res.history["train_fraction"]) < 0.31
+    with pytest.raises(ValueError, match="initial_fraction"):
+        _run(data, TrainConfig(epochs=1, progress=False, initial_fraction=0.0))

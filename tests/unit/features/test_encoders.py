@@ -154,3 +154,36 @@ def test_text_preprocessing_options():
     enc = load_encoder("tiny-distilbert", remove_stop_words=True, lemmatize=True)
     assert enc.prepare_text(text) == "child run haunt house."
     assert enc.identity()["preprocessing"]["lemmatize"] is True
+
+
+def test_lemmas_come_from_simplemma():
+    import simplemma
+
+    from mmrec_core.features.text_prep import KEEP_AS_WRITTEN, lemmatize_word
+
+    expected = {"movies": "movie", "fought": "fight", "stories": "story", "mice": "mouse",
+                "married": "marry", "stopped": "stop", "created": "create", "were": "be",
+                "news": "news", "series": "series", "species": "species", "wicked": "wicked",
+                "thieves": "thieves", "them": "them", "don't": "don't", "1977": "1977"}
+    assert {w: lemmatize_word(w) for w in expected} == expected
+    for w in ("movies", "fought", "wolves", "children"):  # the lemma is simplemma's, not a rule's
+        assert lemmatize_word(w) == simplemma.lemmatize(w, lang="en")
+    for w in ("wicked", "media", "thieves", "them"):  # guarded: simplemma alone changes the word
+        assert w in KEEP_AS_WRITTEN and simplemma.lemmatize(w, lang="en") != w == lemmatize_word(w)
+
+
+def test_lemmatization_keeps_names_and_restores_capitals():
+    text = "Children fought in Star Wars. James Bond meets the FBI's agents, don't they?"
+    assert preprocess_text(text, lemmatize=True) == (
+        "Child fight in Star Wars. James Bond meet the FBI's agent, don't they?")
+    assert preprocess_text("Movies about aliens. Wars end.", lemmatize=True) == "Movie about alien. War end."
+    assert preprocess_text("The café owners", lemmatize=True) == "The café owner"
+
+
+def test_punctuation_removal():
+    text = '"Robots," she said - sci-fi; (1977) costs $5!'
+    assert preprocess_text(text, remove_punctuation=True) == "Robots she said sci fi 1977 costs 5"
+    assert preprocess_text("Don't stop, Europe's heroes.", remove_punctuation=True) == "Don't stop Europe's heroes"
+    assert preprocess_text("Café, naïve!", remove_punctuation=True) == "Café naïve"  # accents are letters
+    assert (preprocess_text("The children were running from the haunted houses.", True, True, True)
+            == "child run haunt house")
