@@ -209,7 +209,9 @@ def comparison_table(frame: pd.DataFrame, with_dataset: bool = True) -> tuple[pd
                          if isinstance(e, str) and e)
         std = getattr(r, "ours_std", np.nan)
         n_seeds = getattr(r, "n_seeds", np.nan)
-        row = {"dataset": r.dataset, "model": r.model, "variant": r.variant, "subset": r.subset,
+        ours_ds = getattr(r, "ours_dataset", r.dataset)
+        shown_ds = r.dataset if not isinstance(ours_ds, str) or ours_ds == r.dataset else f"{r.dataset} (ours: {ours_ds})"
+        row = {"dataset": shown_ds, "model": r.model, "variant": r.variant, "subset": r.subset,
                "metric": r.metric, "paper": format_value(r.metric, r.paper_value), "ours": format_value(r.metric, r.ours),
                "± std": "" if pd.isna(std) or not std else f"{std:.3f}",
                "seeds": "" if pd.isna(n_seeds) or pd.isna(r.ours) else f"{int(n_seeds)}",

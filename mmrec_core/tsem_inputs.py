@@ -139,3 +139,30 @@ def content_summary(exp) -> pd.DataFrame:
     rows.append({"table": "genres", "made by": "dataset genre list", "width": exp.encoder.genre_table.shape[1],
                  "movies with it": n, "masked (missing)": 0})
     return pd.DataFrame(rows)
+
+
+def report_configs(exp, *, poster: str = "frozen", cnn_encoder: str = "mobilenet_v3_small") -> dict:
+    """The four models' default configs fitted to what ``exp`` holds, plus TSEM without posters.
+
+    Genome scores where the release has them (else the genre flags), the description branch when a
+    ``text_plot`` table exists, the cast when a ``cast`` table exists, and the poster branch when
+    its table exists (``image`` for ``poster="frozen"``, ``pixels`` for ``"finetune"``). MF_NN's item
+    tower reads the movie content vector only where there is neither description nor cast.
+    """
+    from .models.tsem import TSEMConfig
+    from .models.tsem_mf import TsemMFConfig
+    from .models.tsem_mf_nn import TsemMFNNConfig
+    from .models.tsem_nn import TsemNNConfig
+
+    content = exp.encoder.content
+    kind = "genome" if "genome" in content else "genres"
+    text_key = "text_plot" if "text_plot" in content else ""
+    has_poster = {"frozen": "image", "finetune": "pixels"}.get(poster) in content
+    tsem = TSEMConfig(item_content=kind, text_key=text_key, poster=poster if has_poster else "none",
+                      cnn_encoder=cnn_encoder)
+    out = {"NN": TsemNNConfig(item_content=kind), "MF": TsemMFConfig(), "TSEM": tsem,
+           "TSEM_NO_POSTER": TSEMConfig(**{**tsem.to_dict(), "poster": "none"})}
+    use_cast = "cast" in content
+    out["MF_NN"] = TsemMFNNConfig(text_key=text_key, use_cast=use_cast,
+                                  item_content="" if (text_key or use_cast) else kind)
+    return out

@@ -13,6 +13,9 @@ Deviations and assumptions:
   rating added to the MSE (Koren's regularised squared error), ``l2`` assumed; trained with Adam in
   mini-batches instead of Koren's SGD; early stopping on validation RMSE.
 - The reported loss (curves, MSE) is the data term only; the penalty is added for the gradient.
+
+Trial (real ML-100K, random 80/10/10 split seed 0, model seed 0, lr 1e-3, batch 1024, patience 5,
+1 thread; nothing in results/): test RMSE 0.912 at best epoch 21 of 26 run, 4.5 s.
 """
 from __future__ import annotations
 

@@ -90,3 +90,17 @@ def test_ml1m_without_ratings_fails_with_instructions(tmp_path, real_home):
     assert statuses[0]["status"] == "failed"
     assert "ratings.dat" in statuses[0]["error"] and "git hash-object" in statuses[0]["error"]
     assert not (tmp_path / "res" / "summary.csv").exists()
+
+
+def test_tsem_genome_path_runs_end_to_end_on_synthetic_ml25m_files(tmp_path):
+    from mmrec_core.data.synthetic import write_synthetic_genome
+
+    home = write_synthetic_genome(tmp_path / "home", "ml-25m")
+    statuses = runner.run_notebooks("quick", only=["30_tsem"], output_dir=tmp_path / "nb", results=tmp_path / "res",
+                                    progress=False, extra_parameters={"DATASET": "ml-25m", "DATA_HOME": str(home),
+                                                                      "MIN_USER_RATINGS": 20, "SEEDS": [0, 1]})
+    assert statuses[0]["status"] == "ok", statuses
+    rows = read_results(tmp_path / "res", dataset="ml-25m")
+    tsem = rows[(rows.paper == "tsem") & (rows.metric == "rmse") & (rows.subset == "test")]
+    assert {"NN", "MF", "MF_NN", "TSEM"} <= set(tsem.model) and set(tsem.split) == {"random-80-10-10"}
+    assert (tsem.n_seeds == 2).all() and (tsem.encoder_text == "").all()     # no plot texts for ML-25M here

@@ -53,5 +53,34 @@ def test_paired_claims_read_the_recorded_seed_level_comparison():
 def test_the_table_lists_every_claim_of_both_papers():
     table = claims_table(rows_frame([]))
     assert len(table) == len(CLAIMS) and set(table.paper) == {"xia", "tsem"}
-    assert (table[table.paper == "tsem"].verdict.str.startswith("not testable here")).all()
+    assert (table[table.paper == "tsem"].verdict.str.startswith("not testable here")).all()   # no rows yet
     assert isinstance(table, pd.DataFrame)
+
+
+def _mse_rows(model, variant, values):
+    return [ResultRow(paper="tsem", table="models", dataset="ml-100k", split="random-80-10-10", model=model,
+                      variant=variant, subset="test", metric=f"mse_seed{s}", value=v) for s, v in enumerate(values)]
+
+
+HALVES = Claim("tsem", "B halves A's MSE", "report", "halves", b=("models", "B", ""), a=(("models", "A", ""),), metric="mse")
+MATCHES = Claim("tsem", "B matches A", "report", "matches", b=("models", "B", ""), a=(("models", "A", ""),), margin=0.01)
+
+
+def test_halving_is_tested_against_half_the_other_mse():
+    a = [1.12, 1.10, 1.14]
+    half = assess(HALVES, _frame(_mse_rows("A", "", a), _mse_rows("B", "", [0.50, 0.51, 0.49])))
+    assert half["verdict"] == "reproduced" and "minus half" in half["ours"]
+    # a clear improvement that is not a halving (0.72 against 1.12 / 2 = 0.56)
+    less = assess(HALVES, _frame(_mse_rows("A", "", a), _mse_rows("B", "", [0.72, 0.73, 0.71])))
+    assert less["verdict"] == "not reproduced: the MSE falls by less than half (interval excludes it)"
+    assert "+0.16" in less["ours"]
+
+
+def test_matching_needs_the_interval_below_the_margin():
+    a = [0.950, 0.952, 0.948]
+    close = assess(MATCHES, _frame(_seed_rows("A", "", a, "models"), _seed_rows("B", "", [0.953, 0.955, 0.951], "models")))
+    assert close["verdict"] == "reproduced"                       # 0.003 worse, interval below +0.01
+    far = assess(MATCHES, _frame(_seed_rows("A", "", a, "models"), _seed_rows("B", "", [0.990, 0.992, 0.988], "models")))
+    assert far["verdict"].startswith("not reproduced: worse by more than the margin")
+    wide = assess(MATCHES, _frame(_seed_rows("A", "", a, "models"), _seed_rows("B", "", [0.94, 0.97, 0.95], "models")))
+    assert wide["verdict"] == "not reproduced: the interval reaches past the margin 0.01"
