@@ -7,6 +7,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .data.formats import FORMATS
+
     parser = argparse.ArgumentParser(prog="python -m mmrec_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
                      default=[], help="extra notebook parameter (VALUE parsed as JSON if possible)")
 
     dl = sub.add_parser("download", help="download and verify a MovieLens release")
-    dl.add_argument("dataset", choices=("ml-100k", "ml-1m"))
+    dl.add_argument("dataset", choices=sorted(FORMATS))
     dl.add_argument("--data-home", help="target folder (default: $MMREC_DATA or ~/.cache/mmrec/data)")
 
     syn = sub.add_parser("synthetic", help="write a synthetic MovieLens-format data home")

@@ -460,3 +460,27 @@ def sanity_check(model: str, config, experiment: Experiment, n: int = 512, seed:
         pred = net.output_to_rating(output) if hasattr(net, "output_to_rating") else net.predict(batch)
     return {"untrained_loss": float(loss), "mean_prediction": float(pred.float().mean()),
             "n_parameters": int(sum(p.numel() for p in net.parameters())), "n_ratings": len(batch["rating"])}
+
+
+def reference_rows(runs: "Runs", paper: str, table: str, model: str, notes: str = "") -> list:
+    """Result rows of a :func:`surprise_reference`: test mean/std over seeds and per-seed test rows.
+
+    So that a page's claims can test a model against the reference it fitted on the same split.
+    """
+    from .results import ResultRow
+
+    ident = runs.experiment.identity
+    common = dict(paper=paper, table=table, dataset=ident["dataset"], split=ident["split"], model=model,
+                  profile=ident["profile"])
+    out = []
+    for variant in runs.variants:
+        outcomes = runs.of(variant)
+        for metric in outcomes[0].metrics.get("test", {}):
+            m, s = mean_std([o.metrics["test"][metric] for o in outcomes])
+            out.append(ResultRow(subset="test", metric=metric, value=m, std=s, n_seeds=len(outcomes),
+                                 seconds=round(sum(o.seconds for o in outcomes), 1),
+                                 notes=f"Surprise {variant} fitted on this page's split; seeds {[o.seed for o in outcomes]}"
+                                       + (f"; {notes}" if notes else ""), **common))
+            out += [ResultRow(subset="test", metric=f"{metric}_seed{o.seed}", value=o.metrics["test"][metric],
+                              seconds=round(o.seconds, 1), notes=f"seed {o.seed}", **common) for o in outcomes]
+    return out

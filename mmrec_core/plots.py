@@ -301,3 +301,26 @@ def poster_transform_panel(dataset, show_posters: bool = False, seed: int = 0, c
     if with_poster.empty:
         raise ValueError(f"{dataset.name}: no decodable poster in the data home; run with SHOW_POSTERS=False")
     return poster_transforms(decode_poster(with_poster.poster_path.iloc[0]), seed=seed)
+
+
+def cold_start(table: pd.DataFrame, title: str = ""):
+    """Test RMSE per training-count bin (one panel per ``by``), one line per model, error bars = std over seeds."""
+    import matplotlib.pyplot as plt
+
+    bys = list(dict.fromkeys(table["by"]))
+    fig, axes = plt.subplots(1, len(bys), figsize=(6 * len(bys), 4), squeeze=False)
+    for ax, by in zip(axes[0], bys):
+        part = table[table["by"] == by]
+        order = list(dict.fromkeys(part["bin"]))
+        for model, g in part.groupby("model", sort=False):
+            g = g.set_index("bin").reindex(order)
+            ax.errorbar(range(len(order)), g.rmse, yerr=g["std"].fillna(0), marker="o", capsize=3, label=model)
+        counts = part.drop_duplicates("bin").set_index("bin").reindex(order).test_ratings
+        ax.set_xticks(range(len(order)), [f"{b}\n(n={int(n):,})" for b, n in zip(order, counts)])
+        ax.set_xlabel(f"training ratings of the test rating's {by}")
+        ax.set_ylabel("test RMSE")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title or "Test RMSE by training count")
+    fig.tight_layout()
+    return fig

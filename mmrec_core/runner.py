@@ -49,6 +49,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("23_aljunid", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "baselines")),
     NotebookSpec("30_tsem", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "tsem_inputs.py",
                                   "tsem_eval.py", "features", "baselines", "claims.py")),
+    NotebookSpec("40_ours", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py",
+                                  "features", "baselines", "claims.py")),
     NotebookSpec("90_paper_vs_ours", needs_real_data=False, code=("claims.py",)),
     NotebookSpec("91_reproducibility", needs_real_data=False),
 )
@@ -61,7 +63,7 @@ def available_notebooks() -> list[NotebookSpec]:
 def _data_fingerprint(home: Path) -> str:
     """Cheap identity of the data home: names, sizes and mtimes of the dataset and content files."""
     h = hashlib.sha256(str(home.resolve() if home.exists() else home).encode())
-    for sub in ("ml-100k", "ml-1m", "texts", "links"):
+    for sub in ("ml-100k", "ml-1m", "ml-20m", "ml-25m", "genome", "texts", "links"):
         folder = home / sub
         if folder.exists():
             for p in sorted(folder.iterdir()):

@@ -62,15 +62,12 @@ def synthetic_manifest(folder: Path) -> dict | None:
 
 
 def _download_command(fmt: DatasetFormat, home: Path | None = None) -> str:
-    """How to fetch ``fmt`` from a shell or Python.
-
-    The command line knows ML-100K and ML-1M; the genome releases (ML-20M, ML-25M) are fetched with
-    :func:`download_dataset` from Python.
-    """
+    """How to fetch ``fmt``: the command line, and for the large genome releases also from Python."""
+    cli = f"`python -m mmrec_core download {fmt.name}" + ("" if home is None else f" --data-home {home}") + "`"
     if not fmt.has_genome:
-        return f"`python -m mmrec_core download {fmt.name}`"
+        return cli
     where = "home" if home is None else repr(str(home))
-    return f"`mmrec_core.data.download_dataset({fmt.name!r}, {where})`"
+    return f"{cli} (from Python: `mmrec_core.data.download_dataset({fmt.name!r}, {where})`)"
 
 
 def _how_to_fix(fmt: DatasetFormat) -> str:

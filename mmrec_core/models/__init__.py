@@ -83,6 +83,10 @@ REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
                  content="content_keys", extra_code=("models/tsem_parts.py", "features/images.py"))
       for name, cls, label in (("tsem_nn", "TsemNNConfig", "NN"), ("tsem_mf", "TsemMFConfig", "MF"),
                                ("tsem_mf_nn", "TsemMFNNConfig", "MF_NN"), ("tsem", "TSEMConfig", "TSEM"))),
+    # Ours, not a replica (kept apart: paper "ours" in the results)
+    ModelEntry("hybrid_mf", "ours_hybrid_mf", "HybridMFConfig", "build_hybrid_mf", "HybridMF", "ours",
+               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys",
+               extra_code=("models/tsem_parts.py",)),
 )}
 
 

@@ -52,7 +52,7 @@ def test_paired_claims_read_the_recorded_seed_level_comparison():
 
 def test_the_table_lists_every_claim_of_both_papers():
     table = claims_table(rows_frame([]))
-    assert len(table) == len(CLAIMS) and set(table.paper) == {"xia", "tsem"}
+    assert len(table) == len(CLAIMS) and set(table.paper) == {"xia", "tsem", "ours"}
     assert (table[table.paper == "tsem"].verdict.str.startswith("not testable here")).all()   # no rows yet
     assert isinstance(table, pd.DataFrame)
 

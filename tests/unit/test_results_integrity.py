@@ -52,7 +52,8 @@ def test_one_seed_has_a_blank_std_and_no_pooled_p_values_remain():
 
 
 def test_neural_rows_record_their_epochs():
-    neural = ROWS[ROWS.model.isin(["Fusion", "Mu"]) & (ROWS.metric == "rmse")]
+    neural = ROWS[ROWS.model.isin(["Fusion", "Mu", "Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM"]) & (ROWS.metric == "rmse")
+                  & (ROWS.variant != "companion") & ROWS.table.isin(["table2", "table3", "models"])]
     assert len(neural)
     for (table, model, variant), _ in neural.groupby(["table", "model", "variant"]):
         epochs = ROWS[(ROWS.table == table) & (ROWS.model == model) & (ROWS.variant == variant)
@@ -88,3 +89,13 @@ def test_rows_are_readable_by_the_comparison():
     table = compare(ROWS)
     fusion = table[(table.table == "table2") & (table.model == "Fusion") & (table.subset == "test")]
     assert fusion.ours.notna().all() and isinstance(table, pd.DataFrame)
+
+
+def test_converged_models_stopped_below_their_cap():
+    """Every seed of these rows chose its best epoch below the cap (early stopping, not the budget)."""
+    converged = ROWS[ROWS.model.isin(["Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM"]) & (ROWS.metric == "best_epoch_max")
+                     & ROWS.paper.isin(["xia", "tsem"])]
+    assert len(converged)
+    for r in converged.itertuples():
+        cap = int(re.search(r"cap (\d+)", r.notes).group(1))
+        assert r.value < cap, (r.model, r.variant, r.value, cap)

@@ -262,7 +262,7 @@ def test_missing_genome_scores_says_where_and_how(genome_home, verify):
     assert "MovieLens 25M (ml-25m)" in msg
     assert "https://files.grouplens.org/datasets/movielens/ml-25m.zip" in msg
     assert "MMREC_DATA" in msg and "download_dataset('ml-25m'" in msg
-    assert "python -m mmrec_core download" not in msg  # the command line does not know ml-25m
+    assert "python -m mmrec_core download ml-25m" in msg   # the command line knows the genome releases too
 
 
 def test_missing_ratings_says_where_and_how(genome_home):
