@@ -52,8 +52,8 @@ def test_one_seed_has_a_blank_std_and_no_pooled_p_values_remain():
 
 
 def test_neural_rows_record_their_epochs():
-    neural = ROWS[ROWS.model.isin(["Fusion", "Mu", "Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM"]) & (ROWS.metric == "rmse")
-                  & (ROWS.variant != "companion") & ROWS.table.isin(["table2", "table3", "models"])]
+    neural = ROWS[ROWS.model.isin(["Fusion", "Mu", "Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM", "HybridMF"]) & (ROWS.metric == "rmse")
+                  & (ROWS.variant != "companion") & ROWS.table.isin(["table2", "table3", "models", "ours"])]
     assert len(neural)
     for (table, model, variant), _ in neural.groupby(["table", "model", "variant"]):
         epochs = ROWS[(ROWS.table == table) & (ROWS.model == model) & (ROWS.variant == variant)
@@ -93,8 +93,8 @@ def test_rows_are_readable_by_the_comparison():
 
 def test_converged_models_stopped_below_their_cap():
     """Every seed of these rows chose its best epoch below the cap (early stopping, not the budget)."""
-    converged = ROWS[ROWS.model.isin(["Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM"]) & (ROWS.metric == "best_epoch_max")
-                     & ROWS.paper.isin(["xia", "tsem"])]
+    converged = ROWS[ROWS.model.isin(["Mu", "Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM", "HybridMF"]) & (ROWS.metric == "best_epoch_max")
+                     & ROWS.paper.isin(["xia", "tsem", "ours"])]
     assert len(converged)
     for r in converged.itertuples():
         cap = int(re.search(r"cap (\d+)", r.notes).group(1))
