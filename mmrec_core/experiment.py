@@ -19,6 +19,7 @@ Scale-out: ``replicate(..., executor=client)`` runs the (variant, seed) tasks on
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
@@ -135,6 +136,63 @@ def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
     if text_encoder and text_preprocess:
         identity["text_preprocess"] = dict(sorted(text_preprocess.items()))
     return Experiment(ds, split, encoder, data, identity)
+
+
+def content_summary(exp) -> pd.DataFrame:
+    """Per content table: encoder, width, movies covered and masked (what every model may read)."""
+    rows = []
+    n = len(exp.encoder.item_ids)
+    for key, t in exp.encoder.content.items():
+        covered = int(t.mask[1:].sum())
+        rows.append({"table": key, "made by": t.encoder, "width": t.dim, "movies with it": covered,
+                     "masked (missing)": n - covered})
+    rows.append({"table": "genres", "made by": "dataset genre list", "width": exp.encoder.genre_table.shape[1],
+                 "movies with it": n, "masked (missing)": 0})
+    return pd.DataFrame(rows)
+
+
+def withhold_content(experiment: Experiment, keys) -> Experiment:
+    """A copy of ``experiment`` in which the content tables ``keys`` are withheld from every movie.
+
+    Each withheld table keeps its shape but every row is masked and zeroed, so a model sees that
+    modality as missing for all movies (the fusion model drops a masked token from attention:
+    exactly as if the token were absent). The tensors of the ratings are shared, so the split and
+    the test ratings are those of ``experiment``; the identity gains ``withheld`` (and the run key
+    changes with the table's mask and encoder name, ``<encoder>-withheld``).
+    """
+    from .inputs import ContentTable
+
+    keys = sorted(set(keys))
+    unknown = [k for k in keys if k not in experiment.encoder.content]
+    if unknown:
+        raise KeyError(f"cannot withhold {unknown}: the experiment's content tables are {sorted(experiment.encoder.content)}")
+    if not keys:
+        return experiment
+    encoder = copy.copy(experiment.encoder)
+    encoder.content = dict(encoder.content)
+    for k in keys:
+        t = encoder.content[k]
+        encoder.content[k] = ContentTable(t.name, f"{t.encoder}-withheld", np.zeros_like(t.values),
+                                          np.zeros_like(t.mask, dtype=bool))
+    identity = {**experiment.identity, "withheld": keys}
+    return Experiment(experiment.dataset, experiment.split, encoder, experiment.data, identity)
+
+
+def content_ablation(model: str, arms: dict, seeds, experiment: Experiment, train, **kwargs) -> "Runs":
+    """Train ``model`` once per arm and seed, each arm with some content tables withheld.
+
+    arms: name -> (model config, content keys withheld), e.g. ``{"no content": (single, ("text_title",
+    "text_plot")), "text": (single, ()), ...}``. An arm that withholds nothing is the same run as on
+    the page that trained it and is reused from the run cache. All arms share the split and seeds,
+    so :meth:`Runs.compare` pairs them seed by seed.
+    """
+    runs = None
+    for name, (config, withheld) in arms.items():
+        part = replicate(model, {name: config}, seeds, withhold_content(experiment, withheld), train, **kwargs)
+        runs = part if runs is None else runs + part
+    if runs is None:
+        raise ValueError("content_ablation needs at least one arm")
+    return Runs(runs.outcomes, experiment)
 
 
 # ------------------------------------------------------------------------------- many runs

@@ -51,6 +51,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
                                   "tsem_eval.py", "features", "baselines", "claims.py")),
     NotebookSpec("40_ours", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py",
                                   "features", "baselines", "claims.py")),
+    NotebookSpec("41_fusion_content", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py",
+                                            "features", "baselines", "claims.py")),
     NotebookSpec("90_paper_vs_ours", needs_real_data=False, code=("claims.py",)),
     NotebookSpec("91_reproducibility", needs_real_data=False),
 )

@@ -128,19 +128,6 @@ def add_tsem_inputs(exp, *, cast: bool = True, cast_min_movies: int = 2, rank: b
     return replace(exp, data=data, identity=identity)
 
 
-def content_summary(exp) -> pd.DataFrame:
-    """Per content table: encoder, width, movies covered and masked (what every model may read)."""
-    rows = []
-    n = len(exp.encoder.item_ids)
-    for key, t in exp.encoder.content.items():
-        covered = int(t.mask[1:].sum())
-        rows.append({"table": key, "made by": t.encoder, "width": t.dim, "movies with it": covered,
-                     "masked (missing)": n - covered})
-    rows.append({"table": "genres", "made by": "dataset genre list", "width": exp.encoder.genre_table.shape[1],
-                 "movies with it": n, "masked (missing)": 0})
-    return pd.DataFrame(rows)
-
-
 def report_configs(exp, *, poster: str = "frozen", cnn_encoder: str = "mobilenet_v3_small") -> dict:
     """The four models' default configs fitted to what ``exp`` holds, plus TSEM without posters.
 

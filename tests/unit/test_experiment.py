@@ -159,3 +159,39 @@ def test_seed_and_bootstrap_comparisons_are_separate_rows(exp, tmp_path):
     assert not frame.duplicated(KEY).any()
     diffs = frame[frame.metric.str.startswith("rmse_diff")].set_index("metric")
     assert diffs.loc["rmse_diff", "method"].startswith("paired") and diffs.loc["rmse_diff_bootstrap", "method"].startswith("bootstrap")
+
+
+def test_withhold_content_masks_every_movie_and_leaves_the_original_alone(exp):
+    before = exp.encoder.content["pixels"]
+    kept_mask, kept_values = before.mask.copy(), before.values.copy()
+    ablated = experiment.withhold_content(exp, ["pixels"])
+    table = ablated.encoder.content["pixels"]
+    assert not table.mask.any() and not table.values.any() and table.values.shape == kept_values.shape
+    assert table.encoder == "pixels-8-withheld" and ablated.identity["withheld"] == ["pixels"]
+    assert ablated.data is exp.data and ablated.split is exp.split           # same ratings, same test set
+    assert ablated.data_hash(["pixels"]) != exp.data_hash(["pixels"])         # so a new run key
+    np.testing.assert_array_equal(exp.encoder.content["pixels"].mask, kept_mask)   # original untouched
+    np.testing.assert_array_equal(exp.encoder.content["pixels"].values, kept_values)
+    assert "withheld" not in exp.identity and experiment.withhold_content(exp, []) is exp
+    summary = experiment.content_summary(ablated).set_index("table")
+    assert summary.loc["pixels", "movies with it"] == 0
+    assert summary.loc["pixels", "masked (missing)"] == len(exp.encoder.item_ids)
+    with pytest.raises(KeyError, match="cannot withhold.*'text_plot'.*pixels"):
+        experiment.withhold_content(exp, ["text_plot"])
+
+
+def test_content_ablation_reuses_the_full_arm_and_pairs_seeds(exp, tmp_path):
+    cross = VARIANTS["cross"]
+    full = experiment.replicate("mu", {"poster": cross}, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    runs = experiment.content_ablation("mu", {"no_poster": (cross, ("pixels",)), "poster": (cross, ())},
+                                       [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    assert runs.variants == ["no_poster", "poster"] and runs.experiment is exp
+    assert all(o.reused for o in runs.of("poster")) and not any(o.reused for o in runs.of("no_poster"))
+    assert [o.metrics for o in runs.of("poster")] == [o.metrics for o in full.of("poster")]
+    assert runs.of("no_poster")[0].content == {"pixels": "pixels-8-withheld"}
+    assert not np.allclose(runs.of("no_poster")[0].predictions["test/predict"],
+                           runs.of("poster")[0].predictions["test/predict"])
+    cmp = runs.compare("no_poster", "poster").iloc[0]
+    assert cmp.n_seeds == 2 and cmp.method == "paired t over seeds (n=2)"
+    with pytest.raises(ValueError, match="at least one arm"):
+        experiment.content_ablation("mu", {}, [0], exp, TRAIN, root=tmp_path, progress=False)
