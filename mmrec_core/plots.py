@@ -307,14 +307,22 @@ def cold_start(table: pd.DataFrame, title: str = ""):
     """Test RMSE per training-count bin (one panel per ``by``), one line per model, error bars = std over seeds."""
     import matplotlib.pyplot as plt
 
+    if table.empty:
+        fig, ax = plt.subplots(figsize=(6, 2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no cold-start slices recorded yet: run the model pages first", ha="center", va="center")
+        return fig
     bys = list(dict.fromkeys(table["by"]))
+    models = list(dict.fromkeys(table["model"]))
     fig, axes = plt.subplots(1, len(bys), figsize=(6 * len(bys), 4), squeeze=False)
     for ax, by in zip(axes[0], bys):
         part = table[table["by"] == by]
         order = list(dict.fromkeys(part["bin"]))
         for model, g in part.groupby("model", sort=False):
             g = g.set_index("bin").reindex(order)
-            ax.errorbar(range(len(order)), g.rmse, yerr=g["std"].fillna(0), marker="o", capsize=3, label=model)
+            k = models.index(model)   # the same colour and marker for a model in every panel
+            ax.errorbar(range(len(order)), g.rmse, yerr=g["std"].fillna(0), marker="osD^v<>"[k % 7], capsize=3,
+                        label=model, color=plt.cm.tab20(k % 20) if len(models) > 10 else f"C{k}")
         counts = part.drop_duplicates("bin").set_index("bin").reindex(order).test_ratings
         ax.set_xticks(range(len(order)), [f"{b}\n(n={int(n):,})" for b, n in zip(order, counts)])
         ax.set_xlabel(f"training ratings of the test rating's {by}")

@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_EDGES = (5, 20, 100)   # bins 0-5, 6-20, 21-100, >100 training ratings
+# The labels under which pages record the slices of Xia's Table 2 models (and SVD++, ours), in figure order.
+TABLE2_MODELS = ("Item-CF", "User-CF", "SVD", "SVD++", "Siet", "Aljunid", "Mu single", "Mu cross",
+                 "Fusion single", "Fusion cross", "ours hybrid")
 
 
 def bin_labels(edges=DEFAULT_EDGES) -> list[str]:
@@ -75,3 +78,49 @@ def slice_rows(table: pd.DataFrame, experiment, paper: str = "ours", result_tabl
                              value=float(r.rmse), std=std, n_seeds=int(r.seeds), profile=ident["profile"],
                              notes=f"{r.test_ratings} test ratings whose {r.by} has {r.bin} training ratings"))
     return out
+
+
+def recorded_table(frame: pd.DataFrame, dataset: str = "ml-100k", split: str | None = None,
+                   result_table: str = "slices", models=None, edges=DEFAULT_EDGES) -> pd.DataFrame:
+    """The slice rows that pages recorded (:func:`slice_rows`) back as a :func:`slice_table`.
+
+    So that one figure can show every model's slices although each page recorded its own. The bin's
+    number of test ratings is read from the row's notes (``"<n> test ratings whose ..."``). Rows of
+    one (model, by, bin) recorded by two pages (the same runs) appear once. ``models``: keep only
+    these labels, in this order (a label nobody recorded is left out). Only bins of ``edges`` are
+    kept, so that slices cut with other edges never share a panel.
+    """
+    import re
+
+    rows = frame[(frame.table == result_table) & (frame.dataset == dataset) & (frame.metric == "rmse")
+                 & frame.subset.str.match(r"test_(item|user)s_")]
+    if split is not None:
+        rows = rows[rows.split == split]
+    out = []
+    for r in rows.itertuples():
+        by, label = re.fullmatch(r"test_(item|user)s_(.+)", r.subset).groups()
+        if label not in bin_labels(edges):
+            continue
+        n = re.match(r"(\d+) test ratings", str(r.notes))
+        if n is None:
+            raise ValueError(f"slice row {r.model} {r.subset} of table {result_table!r}: its notes "
+                             f"{r.notes!r} do not start with '<n> test ratings'; re-run the page that wrote it")
+        out.append({"model": r.model.replace("_", " "), "by": by, "bin": label, "test_ratings": int(n.group(1)),
+                    "rmse": float(r.value), "std": r.std, "seeds": int(r.n_seeds)})
+    table = pd.DataFrame(out, columns=["model", "by", "bin", "test_ratings", "rmse", "std", "seeds"])
+    if table.empty:
+        return table
+    table = table.drop_duplicates(["model", "by", "bin"])
+    if models is not None:
+        order = {m: i for i, m in enumerate(models)}
+        table = table[table.model.isin(order)].sort_values("model", key=lambda s: s.map(order), kind="stable")
+    rank = {label: i for i, label in enumerate(bin_labels_sorted(table.bin.unique()))}
+    table = table.assign(_rank=table.bin.map(rank))
+    return table.sort_values(["by", "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
+def bin_labels_sorted(labels) -> list[str]:
+    """Bin labels (``"0-5"``, ``"6-20"``, ``">100"``) in the order of their lower bound."""
+    def low(label: str) -> float:
+        return float(label[1:]) + 0.5 if label.startswith(">") else float(label.split("-")[0])
+    return sorted(labels, key=low)

@@ -93,3 +93,17 @@ def test_poster_transforms_panel_is_seeded_and_leaves_the_global_rng_alone():
     other = [ax.images[0].get_array() for ax in plots.poster_transforms(img, seed=1, n_draws=2).axes]
     assert all(np.array_equal(a, b) for a, b in zip(arrays, again))
     assert not all(np.array_equal(a, b) for a, b in zip(arrays, other))
+
+
+def test_cold_start_draws_one_panel_per_axis_and_one_line_per_model():
+    rows = [{"model": f"m{k}", "by": by, "bin": b, "test_ratings": n, "rmse": 1.0 + 0.01 * k, "std": 0.01, "seeds": 5}
+            for k in range(12) for by in ("item", "user") for b, n in (("0-5", 10), ("6-20", 30))]
+    fig = plots.cold_start(pd.DataFrame(rows), "slices")
+    item, user = fig.axes
+    assert len(item.containers) == 12 and len(user.containers) == 12          # one errorbar per model
+    assert [t.get_text() for t in item.get_xticklabels()] == ["0-5\n(n=10)", "6-20\n(n=30)"]
+    first = [c.lines[0].get_color() for c in item.containers]
+    assert len(set(map(str, first))) == 12                                     # 12 models, 12 colours
+    assert first == [c.lines[0].get_color() for c in user.containers]          # same colour in both panels
+    empty = plots.cold_start(pd.DataFrame(columns=["model", "by", "bin", "test_ratings", "rmse", "std", "seeds"]))
+    assert "no cold-start slices" in empty.axes[0].texts[0].get_text()

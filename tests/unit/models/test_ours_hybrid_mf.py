@@ -100,3 +100,33 @@ def test_slices_bin_by_training_counts_and_score_each_model(exp):
     rows = slices.slice_rows(table, exp)
     assert len(rows) == len(table) and all(r.table == "slices" for r in rows)
     assert isinstance(table, pd.DataFrame)
+
+
+def test_recorded_slice_rows_read_back_as_the_slice_table(exp):
+    from mmrec_core.papers import rows_frame
+
+    y = exp.split.test.rating.to_numpy(float)
+    rng = np.random.default_rng(0)
+    preds = {"Item-CF": [y + rng.normal(0, 0.5, len(y)) for _ in range(2)], "SVD++": [y + 0.25]}
+    table = slices.slice_table(exp.split, preds, edges=(5, 20, 40))
+    # two pages recording the same model's slices give one copy; the other table is ignored
+    rows = rows_frame(slices.slice_rows(table, exp) + slices.slice_rows(table, exp, result_table="other"))
+    back = slices.recorded_table(pd.concat([rows, rows]), dataset=exp.identity["dataset"], edges=(5, 20, 40))
+    assert set(slices.recorded_table(rows, dataset=exp.identity["dataset"]).bin) <= {"0-5", "6-20"}  # other edges
+    assert len(back) == len(table)
+    merged = back.merge(table, on=["model", "by", "bin"], suffixes=("", "_orig"))
+    assert len(merged) == len(table)
+    np.testing.assert_allclose(merged.rmse, merged.rmse_orig)
+    assert (merged.test_ratings == merged.test_ratings_orig).all() and (merged.seeds == merged.seeds_orig).all()
+    assert back[back.model == "SVD++"]["std"].isna().all()
+    for by in ("item", "user"):   # bins in the order of their lower bound
+        labels = list(dict.fromkeys(back[back["by"] == by].bin))
+        assert labels == slices.bin_labels_sorted(labels)
+    assert slices.bin_labels_sorted([">40", "21-40", "0-5", "6-20"]) == ["0-5", "6-20", "21-40", ">40"]
+    assert slices.recorded_table(rows, dataset="ml-1m").empty
+    only = slices.recorded_table(rows, dataset=exp.identity["dataset"], models=["SVD++", "Item-CF", "nobody"], edges=(5, 20, 40))
+    assert list(dict.fromkeys(only.model)) == ["SVD++", "Item-CF"]
+    broken = rows.copy()
+    broken.loc[broken.table == "slices", "notes"] = "hand-edited"
+    with pytest.raises(ValueError, match="do not start with '<n> test ratings'"):
+        slices.recorded_table(broken, dataset=exp.identity["dataset"], edges=(5, 20, 40))
