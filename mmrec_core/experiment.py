@@ -227,11 +227,7 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
         for seed in seeds:
             tasks.append((model, name, config, replace(tcfg, seed=seed), experiment, root))
     if executor is None:
-        outcomes, bar = [], progress_bar(total=len(tasks), desc=f"{model} runs", enabled=progress)
-        for t in tasks:
-            outcomes.append(run_task(t))
-            bar.update(1)
-        bar.close()
+        outcomes = _run_in_turn(tasks, progress_bar(total=len(tasks), desc=f"{model} runs", enabled=progress))
     elif hasattr(executor, "gather"):   # dask.distributed.Client
         shared = executor.scatter(experiment, broadcast=True)
         futures = executor.map(run_task, [(*t[:4], shared, t[5]) for t in tasks], pure=False)
@@ -239,6 +235,27 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
     else:                               # concurrent.futures.Executor
         outcomes = list(executor.map(run_task, tasks))
     return Runs(list(outcomes), experiment)
+
+
+def _run_in_turn(tasks, bar) -> list:
+    """Run the tasks in order, but skip past a run that another process is training (two notebooks
+    sharing the run cache then split the work) and come back to it; wait only when all that is left
+    is being trained elsewhere. Outcomes come back in the order of ``tasks``."""
+    done, pending = {}, list(range(len(tasks)))
+    while pending:
+        progressed = False
+        for i in list(pending):
+            out = run_task(tasks[i], wait=False)
+            if out is not None:
+                done[i], progressed = out, True
+                pending.remove(i)
+                bar.update(1)
+        if pending and not progressed:   # every one left is locked by another process: wait for one
+            i = pending.pop(0)
+            done[i] = run_task(tasks[i], wait=True)
+            bar.update(1)
+    bar.close()
+    return [done[i] for i in range(len(tasks))]
 
 
 @dataclass

@@ -6,11 +6,15 @@ split identity, a hash of the exact input tensors and content tables the model r
 encoder weights or precision gives new features and therefore new runs) and the model's code
 fingerprint from the registry (its file plus this module, the trainer, the input encoder and the
 metrics). The trainer checkpoints there every epoch, so an interrupted run resumes; a finished run
-leaves ``result.json`` and ``predictions.npz`` and is not trained again.
+leaves ``result.json`` and ``predictions.npz`` and is not trained again. A run holds an exclusive
+lock on its folder while it loads or trains, so two processes that share the cache (two notebooks
+run side by side) never train the same run twice: the second waits and then reuses the result.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import hashlib
 import json
 import time
@@ -53,9 +57,29 @@ def run_key(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
 
+@contextlib.contextmanager
+def run_lock(folder: Path, wait: bool = True):
+    """Hold an exclusive lock on one run's folder; yields whether it was taken.
+
+    wait=True blocks while another process holds it; wait=False yields False at once instead.
+    """
+    with open(folder / ".lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
-            root: str | Path | None = None) -> RunOutcome:
+            root: str | Path | None = None, wait: bool = True) -> RunOutcome | None:
     """Train one (model, config, seed) with early stopping on validation RMSE, or load it.
+
+    wait=False returns None at once when another process is training this run (see ``run_lock``).
 
     Every subset is then evaluated in eval mode with the best epoch's weights (the tested
     checkpoint): train numbers are not running averages with dropout on.
@@ -75,48 +99,53 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
     folder = (Path(root) if root else cache_home() / "runs") / (
         f"{entry.name}-{experiment.identity['dataset']}-seed{train_cfg.seed}-{key}")
     folder.mkdir(parents=True, exist_ok=True)
-    content = {k: experiment.encoder.content[k].encoder for k in used}
-    done = folder / "result.json"
-    if done.exists():
-        rec = json.loads(done.read_text())
-        z = np.load(folder / "predictions.npz")
-        return RunOutcome(entry.name, variant, rec["seed"], rec["config"], rec["train_config"],
-                          rec["history"], rec["best_epoch"], rec["epoch_cap"], rec["seconds"],
-                          rec["metrics"], {k: z[k] for k in z.files}, rec["content"], rec["device"],
-                          str(folder), reused=True)
-    t0 = time.perf_counter()
-    seed_everything(train_cfg.seed)
-    net = entry.build_model(config, experiment.encoder)
-    train_cfg.checkpoint_dir = str(folder / "checkpoints")
-    res = fit(net, experiment.data["train"], experiment.data["val"], train_cfg)
-    metrics, preds = {}, {}
-    for subset, tensors in experiment.data.items():
-        y = tensors["rating"].numpy()
-        metrics[subset] = {}
-        for metric, (method, fn) in entry.metrics.items():
-            name = f"{subset}/{method}"
-            if name not in preds:
-                preds[name] = predict(net, tensors, method, train_cfg.eval_batch_size,
-                                      bf16=train_cfg.bf16).astype(np.float32)
-            metrics[subset][metric] = METRICS[fn](y, preds[name])
-    seconds = time.perf_counter() - t0
-    rec = {"model": entry.name, "seed": train_cfg.seed, "config": config.to_dict(), "train_config": cfg_key,
-           "history": res.history, "best_epoch": res.best_epoch, "epoch_cap": train_cfg.epochs,
-           "seconds": seconds, "metrics": metrics, "content": content, "device": res.device,
-           "identity": experiment.identity, "n_parameters": int(sum(p.numel() for p in net.parameters()))}
-    np.savez(folder / "predictions.npz", **preds)
-    done.write_text(json.dumps(rec, indent=1, default=str))
-    for ckpt in (folder / "checkpoints").glob("*.pt"):   # keep the disk small: the result is kept
-        ckpt.unlink()
-    del net
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    return RunOutcome(entry.name, variant, train_cfg.seed, config.to_dict(), cfg_key, res.history,
-                      res.best_epoch, train_cfg.epochs, seconds, metrics, preds, content, res.device,
-                      str(folder))
+    with run_lock(folder, wait) as taken:
+        if not taken:
+            return None
+        content = {k: experiment.encoder.content[k].encoder for k in used}
+        done = folder / "result.json"
+        if done.exists():
+            rec = json.loads(done.read_text())
+            z = np.load(folder / "predictions.npz")
+            return RunOutcome(entry.name, variant, rec["seed"], rec["config"], rec["train_config"],
+                              rec["history"], rec["best_epoch"], rec["epoch_cap"], rec["seconds"],
+                              rec["metrics"], {k: z[k] for k in z.files}, rec["content"], rec["device"],
+                              str(folder), reused=True)
+        t0 = time.perf_counter()
+        seed_everything(train_cfg.seed)
+        net = entry.build_model(config, experiment.encoder)
+        train_cfg.checkpoint_dir = str(folder / "checkpoints")
+        res = fit(net, experiment.data["train"], experiment.data["val"], train_cfg)
+        metrics, preds = {}, {}
+        for subset, tensors in experiment.data.items():
+            y = tensors["rating"].numpy()
+            metrics[subset] = {}
+            for metric, (method, fn) in entry.metrics.items():
+                name = f"{subset}/{method}"
+                if name not in preds:
+                    preds[name] = predict(net, tensors, method, train_cfg.eval_batch_size,
+                                          bf16=train_cfg.bf16).astype(np.float32)
+                metrics[subset][metric] = METRICS[fn](y, preds[name])
+        seconds = time.perf_counter() - t0
+        rec = {"model": entry.name, "seed": train_cfg.seed, "config": config.to_dict(), "train_config": cfg_key,
+               "history": res.history, "best_epoch": res.best_epoch, "epoch_cap": train_cfg.epochs,
+               "seconds": seconds, "metrics": metrics, "content": content, "device": res.device,
+               "identity": experiment.identity, "n_parameters": int(sum(p.numel() for p in net.parameters()))}
+        np.savez(folder / "predictions.npz", **preds)
+        partial = folder / "result.json.partial"   # written whole, then renamed: never half a result
+        partial.write_text(json.dumps(rec, indent=1, default=str))
+        partial.replace(done)
+        for ckpt in (folder / "checkpoints").glob("*.pt"):   # keep the disk small: the result is kept
+            ckpt.unlink()
+        del net
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        return RunOutcome(entry.name, variant, train_cfg.seed, config.to_dict(), cfg_key, res.history,
+                          res.best_epoch, train_cfg.epochs, seconds, metrics, preds, content, res.device,
+                          str(folder))
 
 
-def run_task(args) -> RunOutcome:
+def run_task(args, wait: bool = True) -> RunOutcome | None:
     """``run_one`` on a (model, variant, config, train config, experiment, root) tuple (for executors)."""
     model, variant, config, train_cfg, experiment, root = args
-    return run_one(model, config, train_cfg, experiment, variant=variant, root=root)
+    return run_one(model, config, train_cfg, experiment, variant=variant, root=root, wait=wait)

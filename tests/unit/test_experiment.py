@@ -195,3 +195,41 @@ def test_content_ablation_reuses_the_full_arm_and_pairs_seeds(exp, tmp_path):
     assert cmp.n_seeds == 2 and cmp.method == "paired t over seeds (n=2)"
     with pytest.raises(ValueError, match="at least one arm"):
         experiment.content_ablation("mu", {}, [0], exp, TRAIN, root=tmp_path, progress=False)
+
+
+def test_a_run_folder_is_locked_while_one_process_holds_it(tmp_path):
+    """Two holders of one run folder take turns: the second waits until the first lets go."""
+    import threading
+
+    from mmrec_core.run_cache import run_lock
+
+    entered = threading.Event()
+
+    def second():
+        with run_lock(tmp_path):
+            entered.set()
+
+    with run_lock(tmp_path):
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        assert not entered.wait(0.3)      # blocked while the first holds the lock
+    assert entered.wait(5)                # and let in once it is released
+    waiter.join()
+
+
+def test_replicate_skips_runs_trained_elsewhere_and_comes_back_to_them(exp, monkeypatch):
+    """A run locked by another process is passed over, the others run, and it is waited for last."""
+    calls, locked = [], {0: 2}           # task 0 is locked for its first two non-blocking tries
+
+    def fake_run_task(task, wait=True):
+        seed = task[3].seed
+        calls.append((seed, wait))
+        if not wait and locked.get(seed, 0) > 0:
+            locked[seed] -= 1
+            return None
+        return SimpleNamespace(seed=seed, variant=task[1])
+
+    monkeypatch.setattr(experiment, "run_task", fake_run_task)
+    runs = experiment.replicate("mu", {"a": MuConfig()}, [0, 1, 2], exp, TrainConfig(epochs=1), progress=False)
+    assert [o.seed for o in runs.outcomes] == [0, 1, 2]            # the order of the tasks
+    assert calls == [(0, False), (1, False), (2, False), (0, False), (0, True)]
