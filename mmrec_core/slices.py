@@ -65,6 +65,20 @@ def runs_predictions(runs, variant: str, key: str = "test/predict") -> list[np.n
     return [o.predictions[key] for o in runs.of(variant)]
 
 
+def surprise_slices(experiment, models: dict, edges=DEFAULT_EDGES, by=("item", "user"), root=None) -> pd.DataFrame:
+    """:func:`slice_table` of Surprise models fitted on the experiment's split (cached like runs).
+
+    models: label -> (Surprise name, seeds), e.g. ``{"Item-CF": ("Item-CF", [0]), "SVD++": ("SVDpp",
+    [0, 1, 2])}``; a deterministic algorithm needs one seed.
+    """
+    from .experiment import surprise_reference
+
+    predictions = {}
+    for label, (name, seeds) in models.items():
+        predictions[label] = runs_predictions(surprise_reference(experiment, name, seeds, root=root), name)
+    return slice_table(experiment.split, predictions, by=by, edges=edges)
+
+
 def slice_rows(table: pd.DataFrame, experiment, paper: str = "ours", result_table: str = "slices") -> list:
     """Result rows of :func:`slice_table` (metric ``rmse``, subset ``test_<by>s_<bin>``)."""
     from .results import ResultRow
