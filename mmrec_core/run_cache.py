@@ -126,10 +126,11 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
                     preds[name] = predict(net, tensors, method, train_cfg.eval_batch_size,
                                           bf16=train_cfg.bf16).astype(np.float32)
                 metrics[subset][metric] = METRICS[fn](y, preds[name])
-        seconds = time.perf_counter() - t0
+        # wall time of this process, plus the epochs an interrupted earlier process had already done
+        seconds = time.perf_counter() - t0 + float(sum(res.history.get("seconds", [])[:res.resumed_from]))
         rec = {"model": entry.name, "seed": train_cfg.seed, "config": config.to_dict(), "train_config": cfg_key,
                "history": res.history, "best_epoch": res.best_epoch, "epoch_cap": train_cfg.epochs,
-               "seconds": seconds, "metrics": metrics, "content": content, "device": res.device,
+               "seconds": seconds, "resumed_from": res.resumed_from, "metrics": metrics, "content": content, "device": res.device,
                "identity": experiment.identity, "n_parameters": int(sum(p.numel() for p in net.parameters()))}
         np.savez(folder / "predictions.npz", **preds)
         partial = folder / "result.json.partial"   # written whole, then renamed: never half a result

@@ -3,6 +3,8 @@ and the dask executor giving the same rows as the in-process run."""
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -250,3 +252,18 @@ def test_surprise_slices_cut_the_test_ratings_by_training_count(exp, tmp_path):
     inside = bins == slices.bin_labels((5, 20)).index(row.bin)
     by_hand = np.mean([evaluate.rmse(y[inside], p[inside]) for p in slices.runs_predictions(svd, "SVD")])
     assert row.test_ratings == inside.sum() and row.rmse == pytest.approx(by_hand)
+
+
+def test_a_resumed_run_records_the_time_of_every_epoch(exp, tmp_path, monkeypatch):
+    """A run finished after a restart counts the epochs the interrupted process had done."""
+    from mmrec_core import train
+
+    def resumed_fit(model, train_data, val, cfg, **kw):
+        hist = {"epoch": [1, 2, 3], "val_rmse": [1.0, 0.9, 0.95], "seconds": [100.0, 100.0, 0.5]}
+        return train.TrainResult(hist, best_epoch=2, best_val_rmse=0.9, seconds=0.5, resumed_from=2)
+
+    monkeypatch.setattr(train, "fit", resumed_fit)
+    out = experiment.run_one("mu", VARIANTS["single"], TRAIN, exp, root=tmp_path)
+    assert 200.0 <= out.seconds < 260.0                       # 2 earlier epochs + this process
+    rec = json.loads((Path(out.folder) / "result.json").read_text())
+    assert rec["resumed_from"] == 2 and rec["seconds"] == pytest.approx(out.seconds)
