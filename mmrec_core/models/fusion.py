@@ -40,9 +40,17 @@ Deviations from the paper (each also listed in the notebook):
 - Vocabularies come from the training ratings only; unseen categories map to a learned "unknown".
 - The rating is read from the softmax two ways: expected rating sum_k p_k k (what RMSE rewards)
   and arg-max class (what a classifier outputs); both RMSEs are reported.
+
+Speed options (off by default, so the recorded runs keep their numbers; each changes the random
+stream or the rounding, not the model): ``dropout_rng="words16"`` draws dropout masks as four
+16-bit lanes of one 64-bit random word (same keep probability, a quarter of the RNG calls), and
+``bf16_tokens=True`` keeps the token sequence in bfloat16 under autocast (the [CLS]/[SEP]
+parameters and positions are cast, so stacking, positions and dropout move half the bytes).
+``benchmarks/bench_fusion_train.py`` measures both.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -66,9 +74,45 @@ class FusionConfig:
     n_classes: int = 5          # ratings 1..5 (eq. 14)
     use_poster: bool = True     # cross-modal (True) or single-modal (False)
     cls_only_last: bool = True  # last layer computes the [CLS] query only (same h_CLS, less work)
+    dropout_rng: str = "torch"  # "torch" (one float draw per element) | "words16" (4 masks per 64-bit word)
+    bf16_tokens: bool = False   # keep the token sequence in bfloat16 under autocast (speed option)
+
+    def __post_init__(self):
+        if self.dropout_rng not in DROPOUT_RNGS:
+            raise ValueError(f"dropout_rng must be one of {DROPOUT_RNGS}, got {self.dropout_rng!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+DROPOUT_RNGS = ("torch", "words16")
+
+
+def words16_keep_mask(shape, p: float, device=None) -> torch.Tensor:
+    """A boolean keep mask with P(keep) = 1 - p (to 1/65536), from 16-bit lanes of 64-bit random words."""
+    n = math.prod(shape)
+    words = torch.empty((n + 3) // 4, dtype=torch.int64, device=device).random_(-2 ** 63, None)
+    lanes = words.view(torch.int16)[:n].view(shape)                  # uniform on [-32768, 32767]
+    return lanes >= (round(p * 65536) - 32768)
+
+
+class Words16Dropout(nn.Module):
+    """Inverted dropout like ``nn.Dropout``, with masks from :func:`words16_keep_mask`."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = float(p)
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = words16_keep_mask(x.shape, self.p, x.device)
+        return torch.where(keep, x * (1.0 / (1.0 - self.p)), 0.0).to(x.dtype)
+
+
+def make_dropout(cfg) -> nn.Module:
+    """The dropout module ``cfg.dropout_rng`` names (``nn.Dropout`` or :class:`Words16Dropout`)."""
+    return Words16Dropout(cfg.dropout) if cfg.dropout_rng == "words16" else nn.Dropout(cfg.dropout)
 
 
 def sinusoidal_position_encoding(n_pos: int, d: int) -> torch.Tensor:
@@ -117,6 +161,7 @@ class SelfAttention(nn.Module):
         self.kv = nn.Linear(cfg.d_model, 2 * cfg.d_model)
         self.proj = nn.Linear(cfg.d_model, cfg.d_model)
         self.dropout = cfg.dropout
+        self.prob_drop = make_dropout(cfg)     # on the [CLS] query's attention weights
 
     def forward(self, x, keep, cls_only: bool = False):
         # x: (B, T, d); keep: (B, T) bool, True where a token may be attended to
@@ -148,7 +193,7 @@ class SelfAttention(nn.Module):
         k, v = self.kv(x).view(B, T, 2, h, dh).unbind(2)                     # (B, T, h, dh) each
         scores = (k * q).sum(-1) * dh ** -0.5                                # (B, T, h), eq. 8
         scores = scores.float().masked_fill(~keep[:, :, None], float("-inf"))
-        probs = F.dropout(scores.softmax(dim=1), self.dropout, self.training)  # eq. 9
+        probs = self.prob_drop(scores.softmax(dim=1))                        # eq. 9
         y = (probs.to(v.dtype)[..., None] * v).sum(1)                       # (B, h, dh), eq. 10
         return self.proj(y.reshape(B, 1, d))
 
@@ -163,7 +208,7 @@ class EncoderLayer(nn.Module):
         self.ln2 = nn.LayerNorm(cfg.d_model)
         self.ff = nn.Sequential(nn.Linear(cfg.d_model, cfg.d_ff), nn.GELU(),
                                 nn.Linear(cfg.d_ff, cfg.d_model))
-        self.drop = nn.Dropout(cfg.dropout)
+        self.drop = make_dropout(cfg)
 
     def forward(self, x, keep, cls_only: bool = False):
         res = x[:, :1] if cls_only else x
@@ -217,7 +262,7 @@ class FusionTransformer(nn.Module):
         self.cls = nn.Parameter(torch.randn(d) * 0.02)
         self.sep = nn.Parameter(torch.randn(d) * 0.02)
         self.register_buffer("pos", sinusoidal_position_encoding(self.n_tokens, d), persistent=False)
-        self.drop = nn.Dropout(cfg.dropout)
+        self.drop = make_dropout(cfg)
         self.layers = nn.ModuleList([EncoderLayer(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(d)
         self.head = nn.Linear(d, cfg.n_classes)
@@ -230,7 +275,9 @@ class FusionTransformer(nn.Module):
         B = row.shape[0]
         toks, keep = [], []
         ones = torch.ones(B, dtype=torch.bool, device=row.device)
-        toks.append(self.cls.expand(B, -1)); keep.append(ones)
+        low = self.cfg.bf16_tokens and torch.is_autocast_enabled(row.device.type)
+        cast = (lambda t: t.to(torch.bfloat16)) if low else (lambda t: t)
+        toks.append(cast(self.cls).expand(B, -1)); keep.append(ones)
         for n in (*USER_TOKENS, "item"):
             toks.append(self.up[n](self.embed[n](batch[n]))); keep.append(ones)
         toks.append(self.genre_up(self.genre_in(self.genre_table[row]))); keep.append(ones)
@@ -245,7 +292,7 @@ class FusionTransformer(nn.Module):
             toks.append(content[self.text_keys[1]][0]); keep.append(content[self.text_keys[1]][1])
         if self.cfg.use_poster:
             toks.append(content["image"][0]); keep.append(content["image"][1])
-        toks.append(self.sep.expand(B, -1)); keep.append(ones)
+        toks.append(cast(self.sep).expand(B, -1)); keep.append(ones)
         x = torch.stack(toks, dim=1)                                  # (B, T, d)
         x = x + self.pos.to(x.dtype)                                  # eq. 6
         return x, torch.stack(keep, dim=1)                            # (B, T, d), (B, T)

@@ -200,3 +200,43 @@ def test_cls_attention_matches_sdpa_with_padding_mask():
     x2 = x.clone()
     x2[0, 3] += 100.0
     torch.testing.assert_close(attn(x2, keep, cls_only=True)[0], attn(x, keep, cls_only=True)[0])
+
+
+def test_words16_masks_keep_one_minus_p_and_dropout_scales_like_nn_dropout():
+    import torch
+
+    from mmrec_core.models.fusion import Words16Dropout, words16_keep_mask
+
+    torch.manual_seed(0)
+    keep = words16_keep_mask((400, 251), 0.1)                 # an odd size: the last word is cut
+    assert keep.shape == (400, 251) and keep.dtype == torch.bool
+    assert abs(keep.float().mean().item() - 0.9) < 0.005      # 100,400 draws: sd 0.001
+    assert words16_keep_mask((1000,), 0.0).all() and not words16_keep_mask((1000,), 1.0 - 1 / 65536).all()
+    drop = Words16Dropout(0.25)
+    x = torch.ones(200, 300)
+    y = drop(x)
+    assert torch.unique(y).tolist() == pytest.approx([0.0, 4 / 3])   # dropped, or scaled by 1 / (1 - p)
+    assert abs((y == 0).float().mean().item() - 0.25) < 0.01
+    assert torch.equal(drop.eval()(x), x)                     # identity in eval mode
+
+
+def test_speed_options_default_off_and_checked(setup):
+    import torch
+
+    from mmrec_core.models.fusion import Words16Dropout
+
+    _, ds, split, enc = setup
+    batch = enc.transform(split.train.iloc[:5])
+    default = build_fusion(FusionConfig(**TINY), enc)
+    assert not any(isinstance(m, Words16Dropout) for m in default.modules())
+    fast = build_fusion(FusionConfig(**{**TINY, "dropout": 0.1}, dropout_rng="words16", bf16_tokens=True), enc)
+    assert sum(isinstance(m, Words16Dropout) for m in fast.modules()) == 3   # input, attention weights, residuals
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert fast.tokens(batch)[0].dtype == torch.bfloat16
+        assert default.tokens(batch)[0].dtype == torch.float32
+    assert fast.tokens(batch)[0].dtype == torch.float32       # outside autocast nothing is cast
+    logits, loss = fast.train()(batch)
+    loss.backward()
+    assert torch.isfinite(loss) and fast.cls.grad is not None
+    with pytest.raises(ValueError, match="dropout_rng"):
+        FusionConfig(dropout_rng="philox")
