@@ -192,8 +192,9 @@ def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, 
                            parameters={**params, "MMREC_DATA": show_path(home)}, input_hash=digest)
         started_at = record.commit
         # Execute into a work copy: a failed run must not replace the last good executed notebook
-        # (the one the book renders); it is kept beside the cache for inspection instead.
-        work = cache_home() / "notebook-runs" / profile / f"{spec.name}.ipynb"
+        # (the one the book renders); it is kept beside the cache for inspection instead. The copy
+        # is named by this process, so runners sharing one cache never write into each other's.
+        work = cache_home() / "notebook-runs" / profile / f"{spec.name}-{os.getpid()}.ipynb"
         work.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         try:

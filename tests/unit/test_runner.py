@@ -74,3 +74,26 @@ def test_injected_parameters_inherit_the_hidden_parameters_cell(tmp_path):
     shown = notebook(["parameters"])
     _hide_injected_parameters(shown)
     assert nbformat.read(str(shown), as_version=4).cells[1].metadata["tags"] == ["injected-parameters"]
+
+
+def test_each_runner_process_executes_into_its_own_work_copy(tmp_path, synthetic_home, monkeypatch):
+    """Two runners sharing one cache must not write into one work notebook (one would take the other's)."""
+    import os
+
+    import papermill
+
+    from mmrec_core import runner
+
+    seen = []
+
+    def failing_execute(source, work, **kw):
+        seen.append(work)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(papermill, "execute_notebook", failing_execute)
+    monkeypatch.setenv("MMREC_CACHE", str(tmp_path / "cache"))
+    statuses = runner.run_notebooks("quick", only=["00_data"], force=True, output_dir=tmp_path / "out",
+                                    results=tmp_path / "res", progress=False)
+    assert statuses[0]["status"] == "failed" and statuses[0]["output"] == seen[0]
+    assert seen[0].endswith(f"00_data-{os.getpid()}.ipynb")
+    assert not (tmp_path / "out" / "00_data.ipynb").exists()     # nothing replaced the last good copy
