@@ -14,6 +14,7 @@ from mmrec_core.results import KEY, read_results
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = read_results(REPO / "results")
+NEURAL = ["Fusion", "Mu", "Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM", "HybridMF"]   # the neural models
 # Absolute paths of machines (a home folder, a work tree): an executed page must not show them.
 ABSOLUTE = re.compile(r"(?<![\w.])/(?:work|root|home|Users|tmp)/[\w.-]+")
 
@@ -52,7 +53,7 @@ def test_one_seed_has_a_blank_std_and_no_pooled_p_values_remain():
 
 
 def test_neural_rows_record_their_epochs():
-    neural = ROWS[ROWS.model.isin(["Fusion", "Mu", "Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM", "HybridMF"]) & (ROWS.metric == "rmse")
+    neural = ROWS[ROWS.model.isin(NEURAL) & (ROWS.metric == "rmse")
                   & (ROWS.variant != "companion") & ROWS.table.isin(["table2", "table3", "models", "ours"])]
     assert len(neural)
     for (table, model, variant), _ in neural.groupby(["table", "model", "variant"]):
@@ -93,9 +94,19 @@ def test_rows_are_readable_by_the_comparison():
 
 def test_converged_models_stopped_below_their_cap():
     """Every seed of these rows chose its best epoch below the cap (early stopping, not the budget)."""
-    converged = ROWS[ROWS.model.isin(["Mu", "Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM", "HybridMF"]) & (ROWS.metric == "best_epoch_max")
+    converged = ROWS[ROWS.model.isin(NEURAL) & (ROWS.metric == "best_epoch_max")
                      & ROWS.paper.isin(["xia", "tsem", "ours"])]
     assert len(converged)
     for r in converged.itertuples():
         cap = int(re.search(r"cap (\d+)", r.notes).group(1))
         assert r.value < cap, (r.model, r.variant, r.value, cap)
+
+
+def test_neural_rows_have_enough_seeds():
+    """A table row is a mean over at least 5 model seeds (Table 3: at least 3 per learning rate)."""
+    rows = ROWS[ROWS.model.isin(NEURAL) & (ROWS.metric == "rmse") & (ROWS.subset == "test")
+                & ROWS.paper.isin(["xia", "tsem", "ours"])]
+    assert len(rows)
+    for r in rows.itertuples():
+        need = 3 if r.table == "table3" else 5
+        assert int(r.n_seeds) >= need, (r.table, r.model, r.variant, r.n_seeds)
