@@ -41,7 +41,7 @@ CORE_CODE = ("data", "evaluate.py", "results.py", "notebook.py", "papers.py", "p
 NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("00_data"),
     NotebookSpec("01_features", code=("features",)),
-    NotebookSpec("10_baselines", code=("baselines", "experiment.py", "slices.py")),
+    NotebookSpec("10_baselines", code=("baselines", "slices.py")),
     NotebookSpec("20_xia_fusion", code=("features", "models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py")),
     NotebookSpec("21_mu", code=("features", "models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py")),
     NotebookSpec("22_siet", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py", "ranking.py",

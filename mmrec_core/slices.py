@@ -65,25 +65,25 @@ def runs_predictions(runs, variant: str, key: str = "test/predict") -> list[np.n
     return [o.predictions[key] for o in runs.of(variant)]
 
 
-def surprise_slices(experiment, models: dict, edges=DEFAULT_EDGES, by=("item", "user"), root=None) -> pd.DataFrame:
-    """:func:`slice_table` of Surprise models fitted on the experiment's split (cached like runs).
+def baseline_slices(baselines, split, labels: dict, edges=DEFAULT_EDGES, by=("item", "user")) -> pd.DataFrame:
+    """:func:`slice_table` of fitted Surprise baselines (:class:`~mmrec_core.baselines.table2.BaselineRuns`).
 
-    models: label -> (Surprise name, seeds), e.g. ``{"Item-CF": ("Item-CF", [0]), "SVD++": ("SVDpp",
-    [0, 1, 2])}``; a deterministic algorithm needs one seed.
+    labels: figure label -> model name as fitted, e.g. ``{"SVD++": "SVDpp"}``; every fit (seed) of
+    the model on ``split`` counts, from the test predictions it kept (nothing is refitted).
     """
-    from .experiment import surprise_reference
-
-    predictions = {}
-    for label, (name, seeds) in models.items():
-        predictions[label] = runs_predictions(surprise_reference(experiment, name, seeds, root=root), name)
-    return slice_table(experiment.split, predictions, by=by, edges=edges)
+    return slice_table(split, {label: list(baselines.test_predictions(name).values()) for label, name in labels.items()},
+                       by=by, edges=edges)
 
 
-def slice_rows(table: pd.DataFrame, experiment, paper: str = "ours", result_table: str = "slices") -> list:
-    """Result rows of :func:`slice_table` (metric ``rmse``, subset ``test_<by>s_<bin>``)."""
+def slice_rows(table: pd.DataFrame, source, paper: str = "ours", result_table: str = "slices") -> list:
+    """Result rows of :func:`slice_table` (metric ``rmse``, subset ``test_<by>s_<bin>``).
+
+    source: what the predictions came from, with an ``identity`` (dataset, split, profile): an
+    :class:`~mmrec_core.experiment.Experiment` or fitted baselines.
+    """
     from .results import ResultRow
 
-    ident = experiment.identity
+    ident = source.identity
     out = []
     for r in table.itertuples():
         std = None if r.seeds == 1 or pd.isna(r.std) else float(r.std)

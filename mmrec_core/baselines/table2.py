@@ -32,6 +32,11 @@ class BaselineRuns:
     fits: dict = field(default_factory=dict)      # model -> [FitResult per seed]
     variants: dict = field(default_factory=dict)  # model -> variant
 
+    @property
+    def identity(self) -> dict:
+        """Dataset, split and profile of these fits (as an experiment's identity names them)."""
+        return {"dataset": self.dataset, "split": self.split, "profile": self.profile}
+
     def table(self) -> pd.DataFrame:
         """Mean RMSE per model and subset (train, val, test) over its fits."""
         out = {(m, self.variants[m]): {s: float(np.mean([f.rmse[s] for f in fits])) for s in ("train", "val", "test")}

@@ -237,21 +237,24 @@ def test_replicate_skips_runs_trained_elsewhere_and_comes_back_to_them(exp, monk
     assert calls == [(0, False), (1, False), (2, False), (0, False), (0, True)]
 
 
-def test_surprise_slices_cut_the_test_ratings_by_training_count(exp, tmp_path):
+def test_baseline_slices_cut_the_test_ratings_by_training_count(exp):
     from mmrec_core import slices
+    from mmrec_core.baselines.table2 import table2_baselines
 
-    table = slices.surprise_slices(exp, {"Item-CF": ("Item-CF", [0]), "SVD": ("SVD", [0, 1])}, edges=(5, 20), root=tmp_path)
+    baselines = table2_baselines(exp.split, "ml-100k", [0, 1], "quick", progress=False)
+    table = slices.baseline_slices(baselines, exp.split, {"Item-CF": "Item-CF", "SVD": "SVD"}, edges=(5, 20))
     assert set(table.model) == {"Item-CF", "SVD"} and set(table.by) == {"item", "user"}
     assert set(table[table.model == "SVD"].seeds) == {2} and set(table[table.model == "Item-CF"].seeds) == {1}
     for by, part in table[table.model == "SVD"].groupby("by"):
         assert part.test_ratings.sum() == len(exp.split.test)          # every test rating in one bin
-    svd = experiment.surprise_reference(exp, "SVD", [0, 1], root=tmp_path)
     y = exp.split.test.rating.to_numpy(float)
     bins = slices.assign_bins(slices.training_counts(exp.split, "item"), (5, 20))
     row = table[(table.model == "SVD") & (table.by == "item")].iloc[0]
     inside = bins == slices.bin_labels((5, 20)).index(row.bin)
-    by_hand = np.mean([evaluate.rmse(y[inside], p[inside]) for p in slices.runs_predictions(svd, "SVD")])
+    by_hand = np.mean([evaluate.rmse(y[inside], p[inside]) for p in baselines.test_predictions("SVD").values()])
     assert row.test_ratings == inside.sum() and row.rmse == pytest.approx(by_hand)
+    rows = slices.slice_rows(table, baselines)                         # recorded under the fits' identity
+    assert {(r.dataset, r.split, r.profile) for r in rows} == {("ml-100k", exp.split.name, "quick")}
 
 
 def test_a_resumed_run_records_the_time_of_every_epoch(exp, tmp_path, monkeypatch):
