@@ -220,20 +220,20 @@ def test_words16_masks_keep_one_minus_p_and_dropout_scales_like_nn_dropout():
     assert torch.equal(drop.eval()(x), x)                     # identity in eval mode
 
 
-def test_speed_options_default_on_and_checked(setup):
+def test_speed_options_default_off_and_checked(setup):
     import torch
 
     from mmrec_core.models.fusion import Words16Dropout
 
     _, ds, split, enc = setup
     batch = enc.transform(split.train.iloc[:5])
-    plain = build_fusion(FusionConfig(**TINY, dropout_rng="torch", bf16_tokens=False), enc)
-    assert not any(isinstance(m, Words16Dropout) for m in plain.modules())
-    fast = build_fusion(FusionConfig(**{**TINY, "dropout": 0.1}), enc)     # the defaults
+    default = build_fusion(FusionConfig(**TINY), enc)
+    assert not any(isinstance(m, Words16Dropout) for m in default.modules())
+    fast = build_fusion(FusionConfig(**{**TINY, "dropout": 0.1}, dropout_rng="words16", bf16_tokens=True), enc)
     assert sum(isinstance(m, Words16Dropout) for m in fast.modules()) == 3   # input, attention weights, residuals
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert fast.tokens(batch)[0].dtype == torch.bfloat16
-        assert plain.tokens(batch)[0].dtype == torch.float32
+        assert default.tokens(batch)[0].dtype == torch.float32
     assert fast.tokens(batch)[0].dtype == torch.float32       # outside autocast nothing is cast
     logits, loss = fast.train()(batch)
     loss.backward()
