@@ -234,7 +234,23 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
         outcomes = executor.gather(futures)
     else:                               # concurrent.futures.Executor
         outcomes = list(executor.map(run_task, tasks))
+    log_training(outcomes)
     return Runs(list(outcomes), experiment)
+
+
+# Every run this process served, trained now or loaded from the run cache: run folder -> record.
+# ``NotebookContext.record`` writes it beside the results (``<results>/training/<notebook>.json``), so
+# ``benchmarks/bench_reproduction.py`` can add the training time of cached runs to a warm wall time.
+TRAINING_LEDGER: dict[str, dict] = {}
+
+
+def log_training(outcomes) -> None:
+    """Add ``outcomes`` to :data:`TRAINING_LEDGER`; a run first trained here stays marked trained."""
+    for o in outcomes:
+        TRAINING_LEDGER.setdefault(Path(o.folder).name, {
+            "model": o.model, "variant": o.variant, "seed": int(o.seed), "seconds": round(float(o.seconds), 1),
+            "reused": bool(o.reused), "epochs_run": int(o.epochs_run), "best_epoch": int(o.best_epoch),
+            "device": o.device})
 
 
 def _run_in_turn(tasks, bar) -> list:

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -113,7 +114,24 @@ class NotebookContext:
             if r.profile != self.profile:
                 raise ValueError(f"row {r.model}/{r.metric} has profile {r.profile!r}, the run is {self.profile!r}")
         path = write_rows(rows, self.results_dir, started_at_commit=self.commit or None)
-        return f"{len(rows)} rows -> {show_path(path)}"
+        ledger = self.write_training_ledger()
+        return f"{len(rows)} rows -> {show_path(path)}" + (f"; training ledger -> {show_path(ledger)}" if ledger else "")
+
+    def write_training_ledger(self) -> Path | None:
+        """Write the runs this kernel used (trained or loaded from the run cache, with their training
+        seconds) to ``<results>/training/<notebook>.json``; None when it used none."""
+        from .experiment import TRAINING_LEDGER
+
+        if not TRAINING_LEDGER:
+            return None
+        out = self.results_dir / "training" / f"{self.notebook}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        body = {"notebook": self.notebook, "commit": self.commit, "profile": self.profile,
+                "runs": dict(sorted(TRAINING_LEDGER.items()))}
+        tmp = out.with_suffix(".json.partial")
+        tmp.write_text(json.dumps(body, indent=1) + "\n")
+        tmp.replace(out)
+        return out
 
 
 def synthetic_home(seed: int = 0, **spec_overrides) -> Path:
@@ -213,6 +231,9 @@ def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookC
                 f"{notebook}: PROFILE='paper' but the data home {show_path(home)} holds synthetic "
                 f"data ({SYNTHETIC_MANIFEST}); paper numbers come only from the real releases. "
                 f"Use PROFILE='quick' or point MMREC_DATA / DATA_HOME at the real data.")
+    ledger = getattr(sys.modules.get("mmrec_core.experiment"), "TRAINING_LEDGER", None)
+    if ledger is not None:   # a new page starts a new training ledger
+        ledger.clear()
     ctx = NotebookContext(notebook, profile, dataset, home, res, git_commit(), params)
     import warnings
 

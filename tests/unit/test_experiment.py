@@ -270,3 +270,27 @@ def test_a_resumed_run_records_the_time_of_every_epoch(exp, tmp_path, monkeypatc
     assert 200.0 <= out.seconds < 260.0                       # 2 earlier epochs + this process
     rec = json.loads((Path(out.folder) / "result.json").read_text())
     assert rec["resumed_from"] == 2 and rec["seconds"] == pytest.approx(out.seconds)
+
+
+def test_the_training_ledger_keeps_each_run_once_and_marks_where_it_was_trained(exp, tmp_path, synthetic_home_ro):
+    from mmrec_core.notebook import start
+    from mmrec_core.results import ResultRow
+
+    ctx = start("21_mu", {"PROFILE": "quick", "DATA_HOME": str(synthetic_home_ro), "RESULTS_DIR": str(tmp_path / "res")},
+                show_banner=False)
+    assert experiment.TRAINING_LEDGER == {}                      # a new page starts an empty ledger
+    first = experiment.replicate("mu", {"single": VARIANTS["single"]}, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    again = experiment.replicate("mu", {"single": VARIANTS["single"]}, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    assert all(o.reused for o in again.outcomes)
+    ledger = experiment.TRAINING_LEDGER
+    assert sorted(ledger) == sorted(Path(o.folder).name for o in first.outcomes)
+    assert not any(r["reused"] for r in ledger.values())         # trained here first: stays "trained"
+    assert [ledger[Path(o.folder).name]["seconds"] for o in first.outcomes] == [round(o.seconds, 1) for o in first.outcomes]
+    row = ResultRow(paper="xia", table="table2", dataset="ml-100k", split="s", model="Mu", metric="rmse",
+                    value=0.9, profile="quick")
+    assert "training ledger" in ctx.record([row])
+    body = json.loads((tmp_path / "res" / "training" / "21_mu.json").read_text())
+    assert body["notebook"] == "21_mu" and body["runs"] == json.loads(json.dumps(ledger))
+    start("21_mu", {"PROFILE": "quick", "DATA_HOME": str(synthetic_home_ro), "RESULTS_DIR": str(tmp_path / "res")},
+          show_banner=False)
+    assert experiment.TRAINING_LEDGER == {}

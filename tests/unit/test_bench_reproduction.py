@@ -1,0 +1,39 @@
+"""benchmarks/bench_reproduction.py: the cold-cache estimate adds each cached run's training once."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_reproduction.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_reproduction", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def run(seconds, reused):
+    return {"seconds": seconds, "reused": reused}
+
+
+def test_cached_runs_count_once_for_the_first_page_that_uses_them(bench):
+    walls = {"20": 100.0, "41": 50.0, "90": 5.0, "10": 30.0}
+    ledgers = {"20": {"a": run(1000, True), "b": run(400, False)},      # a from cache, b trained in the wall
+               "41": {"a": run(1000, True), "c": run(700, True), "d": run(300, False)}}
+    table = {t["notebook"]: t for t in bench.cold_estimate(walls, ledgers, ["10", "20", "41", "90", "99"])}
+    assert list(table) == ["10", "20", "41", "90"]                  # runner order; absent pages skipped
+    assert table["20"]["added"] == 1000 and table["20"]["from_cache"] == 1
+    assert table["41"]["added"] == 700 and table["41"]["from_cache"] == 1   # a was 20's: not again
+    assert table["10"] == {"notebook": "10", "wall": 30.0, "added": 0.0, "runs": 0, "from_cache": 0, "ledger": False}
+
+
+def test_ledgers_are_read_by_notebook(bench, tmp_path):
+    (tmp_path / "training").mkdir()
+    (tmp_path / "training" / "21_mu.json").write_text('{"notebook": "21_mu", "runs": {"mu-x": {"seconds": 3, "reused": true}}}')
+    assert bench.read_ledgers(tmp_path) == {"21_mu": {"mu-x": {"seconds": 3, "reused": True}}}
+    assert bench.read_ledgers(tmp_path / "nowhere") == {}
