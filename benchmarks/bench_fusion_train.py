@@ -132,7 +132,8 @@ def main(argv=None):
 
     rows = []
     for name, r in results.items():
-        options = ", ".join(f"{k}={v}" for k, v in VARIANTS.get(name, {}).items()) or "FusionConfig defaults"
+        opts = r["options"]   # what this run measured (``bench(variants=...)`` may differ from VARIANTS)
+        options = ", ".join(f"{k}={v}" for k, v in opts.items()) if isinstance(opts, dict) else "FusionConfig defaults"
         note = (f"d768, {r['n_layer']} layer, {r['tokens']} tokens, batch {r['batch']}, "
                 f"{'bf16 autocast' if r['bf16'] else 'fp32'}, grad clipping, fused AdamW, {options}, {describe_device()}; "
                 f"{r['flops_per_rating'] / 1e6:.0f} MFLOP per rating (fwd+bwd, analytic)")
