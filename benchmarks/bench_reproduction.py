@@ -41,17 +41,19 @@ def read_ledgers(folder: Path) -> dict[str, dict]:
     return out
 
 
-def cold_estimate(walls: dict[str, float], ledgers: dict[str, dict], order: list[str]) -> list[dict]:
+def cold_estimate(walls: dict[str, float], ledgers: dict[str, dict], order: list[str],
+                  uses_run_cache: set[str] | None = None) -> list[dict]:
     """Per notebook in ``order``: measured wall, training seconds a cold serial execution adds, and why.
 
     A run loaded from the cache (``reused``) adds its seconds to the first page in ``order`` that
-    used it; a run the page trained itself is already inside its wall time.
+    used it; a run the page trained itself is already inside its wall time. A page outside
+    ``uses_run_cache`` (None: every page) trains nothing through the run cache: its wall is its cold time.
     """
     seen, rows = set(), []
     for name in order:
         if name not in walls:
             continue
-        runs = ledgers.get(name)
+        runs = ledgers.get(name, {} if uses_run_cache is not None and name not in uses_run_cache else None)
         if runs is None:
             rows.append({"notebook": name, "wall": walls[name], "added": 0.0, "runs": 0, "from_cache": 0,
                          "ledger": False})
@@ -85,7 +87,7 @@ def main(argv=None) -> int:
     device = str(runs.get("env_device", ["?"]).iloc[0])
     record = {r.notebook: r for r in runs.itertuples()}
     table = cold_estimate({n: float(r.seconds) for n, r in record.items()}, read_ledgers(results_dir()),
-                          [s.name for s in NOTEBOOKS])
+                          [s.name for s in NOTEBOOKS], {s.name for s in NOTEBOOKS if "run_cache.py" in s.code})
     rows = []
     for t in table:
         r = record[t["notebook"]]

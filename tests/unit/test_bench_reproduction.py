@@ -37,3 +37,8 @@ def test_ledgers_are_read_by_notebook(bench, tmp_path):
     (tmp_path / "training" / "21_mu.json").write_text('{"notebook": "21_mu", "runs": {"mu-x": {"seconds": 3, "reused": true}}}')
     assert bench.read_ledgers(tmp_path) == {"21_mu": {"mu-x": {"seconds": 3, "reused": True}}}
     assert bench.read_ledgers(tmp_path / "nowhere") == {}
+
+
+def test_a_page_that_trains_nothing_through_the_run_cache_needs_no_ledger(bench):
+    table = bench.cold_estimate({"00": 4.0, "20": 10.0}, {}, ["00", "20"], uses_run_cache={"20"})
+    assert [(t["notebook"], t["ledger"], t["added"]) for t in table] == [("00", True, 0.0), ("20", False, 0.0)]
