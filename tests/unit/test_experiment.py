@@ -229,7 +229,8 @@ def test_replicate_skips_runs_trained_elsewhere_and_comes_back_to_them(exp, monk
         if not wait and locked.get(seed, 0) > 0:
             locked[seed] -= 1
             return None
-        return SimpleNamespace(seed=seed, variant=task[1])
+        return SimpleNamespace(seed=seed, variant=task[1], model="mu", folder=f"/runs/mu-seed{seed}", seconds=1.0,
+                               reused=False, epochs_run=1, best_epoch=1, device="cpu")
 
     monkeypatch.setattr(experiment, "run_task", fake_run_task)
     runs = experiment.replicate("mu", {"a": MuConfig()}, [0, 1, 2], exp, TrainConfig(epochs=1), progress=False)
