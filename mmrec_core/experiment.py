@@ -525,6 +525,7 @@ def surprise_reference(experiment: Experiment, name: str = "SVDpp", seeds=(0, 1,
         z = np.load(folder / "predictions.npz")
         outcomes.append(RunOutcome(f"surprise:{name}", name, int(seed), {}, {}, {}, 0, 0, rec["seconds"],
                                    rec["metrics"], {k: z[k] for k in z.files}, {}, "cpu", str(folder), reused))
+    log_training(outcomes)
     return Runs(outcomes, experiment)
 
 

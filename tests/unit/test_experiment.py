@@ -287,6 +287,8 @@ def test_the_training_ledger_keeps_each_run_once_and_marks_where_it_was_trained(
     assert sorted(ledger) == sorted(Path(o.folder).name for o in first.outcomes)
     assert not any(r["reused"] for r in ledger.values())         # trained here first: stays "trained"
     assert [ledger[Path(o.folder).name]["seconds"] for o in first.outcomes] == [round(o.seconds, 1) for o in first.outcomes]
+    svd = experiment.surprise_reference(exp, "SVD", [0], root=tmp_path)    # cached Surprise fits count too
+    assert Path(svd.outcomes[0].folder).name in ledger
     row = ResultRow(paper="xia", table="table2", dataset="ml-100k", split="s", model="Mu", metric="rmse",
                     value=0.9, profile="quick")
     assert "training ledger" in ctx.record([row])
