@@ -22,23 +22,15 @@ run (its device and thread count are in the run record), not a re-measurement.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mmrec_core.paths import results_dir  # noqa: E402
-from mmrec_core.results import ResultRow, read_run_records, write_rows  # noqa: E402
+from mmrec_core.results import ResultRow, read_run_records, read_training_ledgers, write_rows  # noqa: E402
 
-
-def read_ledgers(folder: Path) -> dict[str, dict]:
-    """notebook -> {run folder name -> run record} from ``<folder>/training/*.json``."""
-    out = {}
-    for p in sorted((folder / "training").glob("*.json")):
-        body = json.loads(p.read_text())
-        out[body["notebook"]] = body["runs"]
-    return out
+BENCH_ROW = dict(paper="companion", table="bench", dataset="ml-100k", split="none", variant="paper", subset="all")
 
 
 def cold_estimate(walls: dict[str, float], ledgers: dict[str, dict], order: list[str],
@@ -86,7 +78,7 @@ def main(argv=None) -> int:
         return 1
     device = str(runs.get("env_device", ["?"]).iloc[0])
     record = {r.notebook: r for r in runs.itertuples()}
-    table = cold_estimate({n: float(r.seconds) for n, r in record.items()}, read_ledgers(results_dir()),
+    table = cold_estimate({n: float(r.seconds) for n, r in record.items()}, read_training_ledgers(),
                           [s.name for s in NOTEBOOKS], {s.name for s in NOTEBOOKS if "run_cache.py" in s.code})
     rows = []
     for t in table:
@@ -95,16 +87,14 @@ def main(argv=None) -> int:
                if t["ledger"] else "no training ledger (executed before ledgers): wall time only")
         for metric, value, note in (("seconds", t["wall"], f"runner-recorded wall time on {r.env_device}"),
                                     ("seconds_cold", t["wall"] + t["added"], why)):
-            rows.append(ResultRow(paper="companion", table="bench", dataset="ml-100k", split="none",
-                                  model=t["notebook"], variant="paper", subset="all", metric=metric,
-                                  value=float(value), commit=str(r.commit), notes=note))
+            rows.append(ResultRow(**BENCH_ROW, model=t["notebook"], metric=metric, value=float(value),
+                                  commit=str(r.commit), notes=note))
     wall = sum(t["wall"] for t in table)
     cold = wall + sum(t["added"] for t in table)
     missing = [t["notebook"] for t in table if not t["ledger"]]
     gap = f"; without ledgers: {', '.join(missing)}" if missing else ""
     for metric, value in (("seconds", wall), ("seconds_cold", cold)):
-        rows.append(ResultRow(paper="companion", table="bench", dataset="ml-100k", split="none",
-                              model="reproduction", variant="paper", subset="all", metric=metric, value=value,
+        rows.append(ResultRow(**BENCH_ROW, model="reproduction", metric=metric, value=value,
                               notes=f"sum over {len(table)} notebooks on {device}"
                                     + (f"; a lower bound{gap}" if missing and metric == "seconds_cold" else gap)))
     write_rows(rows)

@@ -213,3 +213,20 @@ def read_run_records(folder: str | Path | None = None) -> pd.DataFrame:
         d["parameters"] = json.dumps(d.get("parameters", {}), sort_keys=True)
         rows.append(d)
     return pd.DataFrame(rows)
+
+
+def read_training_ledgers(folder: str | Path | None = None) -> dict[str, dict]:
+    """notebook -> {run folder name -> run record} from ``<results>/training/*.json`` (written by
+    ``NotebookContext.record``: the runs each page trained or loaded from the run cache)."""
+    out = {}
+    for p in sorted((results_dir(folder) / "training").glob("*.json")):
+        body = json.loads(p.read_text())
+        out[body["notebook"]] = body["runs"]
+    return out
+
+
+def wall_time_minutes(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``benchmarks/bench_reproduction.py`` as minutes: one row per notebook (and the
+    total, ``reproduction``), columns ``seconds`` (measured) and ``seconds_cold`` (cold-cache estimate)."""
+    bench = summary[(summary.table == "bench") & summary.metric.isin(["seconds", "seconds_cold"])]
+    return (bench.pivot_table(index="model", columns="metric", values="value", sort=False) / 60).round(1).add_suffix(" (min)")

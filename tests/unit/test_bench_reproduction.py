@@ -32,11 +32,25 @@ def test_cached_runs_count_once_for_the_first_page_that_uses_them(bench):
     assert table["10"] == {"notebook": "10", "wall": 30.0, "added": 0.0, "runs": 0, "from_cache": 0, "ledger": False}
 
 
-def test_ledgers_are_read_by_notebook(bench, tmp_path):
+def test_ledgers_are_read_by_notebook(tmp_path):
+    from mmrec_core.results import read_training_ledgers
+
     (tmp_path / "training").mkdir()
     (tmp_path / "training" / "21_mu.json").write_text('{"notebook": "21_mu", "runs": {"mu-x": {"seconds": 3, "reused": true}}}')
-    assert bench.read_ledgers(tmp_path) == {"21_mu": {"mu-x": {"seconds": 3, "reused": True}}}
-    assert bench.read_ledgers(tmp_path / "nowhere") == {}
+    assert read_training_ledgers(tmp_path) == {"21_mu": {"mu-x": {"seconds": 3, "reused": True}}}
+    assert read_training_ledgers(tmp_path / "nowhere") == {}
+
+
+def test_wall_time_minutes_pivots_the_bench_rows():
+    import pandas as pd
+
+    from mmrec_core.results import wall_time_minutes
+
+    rows = pd.DataFrame({"table": ["bench", "bench", "bench", "table2"], "model": ["20", "20", "reproduction", "20"],
+                         "metric": ["seconds", "seconds_cold", "seconds", "seconds"], "value": [60.0, 600.0, 120.0, 9.0]})
+    out = wall_time_minutes(rows)
+    assert out.loc["20", "seconds (min)"] == 1.0 and out.loc["20", "seconds_cold (min)"] == 10.0
+    assert out.loc["reproduction", "seconds (min)"] == 2.0 and len(out) == 2
 
 
 def test_a_page_that_trains_nothing_through_the_run_cache_needs_no_ledger(bench):
