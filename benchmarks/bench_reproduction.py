@@ -76,7 +76,8 @@ def main(argv=None) -> int:
     if runs.empty:
         print("no paper-profile run records; run `python -m mmrec_core run` first")
         return 1
-    device = str(runs.get("env_device", ["?"]).iloc[0])
+    # the pages ran under different thread counts (two 1-thread processes, or one with 2): name them all
+    device = ", ".join(sorted(set(map(str, runs["env_device"])))) if "env_device" in runs else "?"
     record = {r.notebook: r for r in runs.itertuples()}
     table = cold_estimate({n: float(r.seconds) for n, r in record.items()}, read_training_ledgers(),
                           [s.name for s in NOTEBOOKS], {s.name for s in NOTEBOOKS if "run_cache.py" in s.code})
