@@ -75,8 +75,9 @@ DEVIATIONS = {
     "BERT-base / ViT-B/16, whose weights cannot be loaded here; the paper leaves depth, heads, "
     "epochs and dropout unstated (see 20_xia_fusion for our choices).",
     ("table3", "Fusion"): "As for Table 2; ML-1M needs ratings.dat, absent on this machine. Every "
-    "rate trains under the same early stopping (patience 3, cap 50), so a small rate gets the epochs it "
-    "needs; the paper does not state its epoch budget, and a fixed budget would handicap lr 0.0001.",
+    "rate trains under Table 2's early stopping (each row's notes give its best epochs and the cap), so a "
+    "small rate gets the epochs it needs; the paper does not state its epoch budget, and a fixed budget "
+    "would handicap lr 0.0001.",
     ("table2", "Mu"): "Mu & Wu's CNN and training details are sparse; our assumptions are listed "
     "in 21_mu.",
     ("table2", "Siet"): "Siet's full text (hyperparameters) was not retrievable; where it is silent "
