@@ -73,7 +73,7 @@ def main(argv=None):
     common = dict(paper="companion", table="bench", dataset="ml-100k", split="xia-90-5-5", model="Aljunid",
                   variant=f"train-b{r['batch']}", profile="quick" if args.synthetic else "paper", notes=note)
     rows = [ResultRow(metric=m, value=r[m], **common) for m in ("ratings_per_s", "seconds_per_epoch")]
-    print("->", write_rows(rows, args.results_dir))
+    print("->", write_rows(rows, args.results_dir, writer="bench_aljunid"))
     return r
 
 

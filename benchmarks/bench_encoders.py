@@ -7,7 +7,7 @@ Both paths time the whole per-item work (text preprocessing + tokenisation + net
 decoding + resizing + network); the feature cache is not involved. Besides the default fp32 batched
 path it measures channels-last memory (CNNs) and bfloat16 autocast, and reports how close bf16
 vectors are to fp32 ones (mean and minimum cosine similarity) and whether the genre probe loses
-anything with them. Rows go to ``<results>/summary.csv`` (table ``bench``), the figure to
+anything with them. Rows go to ``<results>/records/bench_encoders.csv`` (table ``bench``), the figure to
 ``<results>/figures/bench_encoders.png``.
 """
 from __future__ import annotations
@@ -175,7 +175,7 @@ def main(argv=None) -> int:
         from mmrec_core.features.plots import plot_bench
         from mmrec_core.plots import save_figure
 
-        path = write_rows(rows, res)
+        path = write_rows(rows, res, writer="bench_encoders")
         bench = frame[(frame.metric == "items_per_s") & frame.variant.isin(["naive", "batched"])]
         save_figure(plot_bench(bench), res, "bench", f"encoders{'_quick' if args.quick else ''}")
         print(f"{len(rows)} rows -> {path}")

@@ -6,7 +6,7 @@ inputs shaped like ML-100K (943 users, 1,682 movies, MiniLM 384-d title and plot
 EfficientNet-Lite0 1280-d poster vectors), and the fraction of this machine's measured matmul peak
 (a large square matmul in the same dtype) that the model's analytic FLOPs reach.
 
-    python benchmarks/bench_fusion_train.py                 # writes rows to results/summary.csv
+    python benchmarks/bench_fusion_train.py                 # writes rows to results/records/bench_fusion_train.csv
     python benchmarks/bench_fusion_train.py --quick --results-dir /tmp/bench
 
 Rows: paper=companion, table=bench, dataset=ml-100k, split=none, model=FusionTransformer,
@@ -141,7 +141,7 @@ def main(argv=None):
                       model="FusionTransformer", variant=name, profile="quick" if args.quick else "paper", notes=note)
         rows += [ResultRow(metric=m, value=r[m], **common)
                  for m in ("ratings_per_s", "peak_fraction", "peak_gflops", "model_gflops")]
-    print("->", write_rows(rows, args.results_dir))
+    print("->", write_rows(rows, args.results_dir, writer="bench_fusion_train"))
     return results
 
 

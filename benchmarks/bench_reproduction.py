@@ -15,7 +15,7 @@ Two numbers per notebook:
   bound, and the figure's title says "at least".
 
 Rows ``paper=companion, table=bench, model=<notebook>|reproduction, variant=paper,
-metric=seconds|seconds_cold`` go to results/summary.csv; a stacked bar chart to
+metric=seconds|seconds_cold`` go to results/records/bench_reproduction.csv; a stacked bar chart to
 results/figures/bench_reproduction.png. Training seconds are those of the process that trained the
 run (its device and thread count are in the run record), not a re-measurement.
 """
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
         rows.append(ResultRow(**BENCH_ROW, model="reproduction", metric=metric, value=value,
                               notes=f"sum over {len(table)} notebooks on {device}"
                                     + (f"; a lower bound{gap}" if missing and metric == "seconds_cold" else gap)))
-    write_rows(rows)
+    write_rows(rows, writer="bench_reproduction")
 
     import matplotlib
 

@@ -6,7 +6,7 @@ prints training ratings per second per epoch and their median.
 
     python benchmarks/bench_siet.py                         # prints only
     python benchmarks/bench_siet.py --threads 2 --batch 2048 --fp32
-    python benchmarks/bench_siet.py --write                 # also a bench row in results/summary.csv
+    python benchmarks/bench_siet.py --write                 # also a bench row in results/records/bench_siet.csv
 
 Row (only with --write): paper=companion, table=bench, dataset=ml-100k, split=none, model=Siet,
 variant=train-w<window>-b<batch>-<bf16|fp32>, metric=ratings_per_s.
@@ -84,7 +84,7 @@ def main(argv=None):
                     metric="ratings_per_s", value=r["ratings_per_s"], profile="paper",
                     notes=f"{r['threads']} threads, {describe_device()}, load average {r['load_avg_1min']:.1f}; "
                           f"per epoch {[round(x) for x in r['per_epoch']]}")
-    print("->", write_rows([row], args.results_dir))
+    print("->", write_rows([row], args.results_dir, writer="bench_siet"))
     return r
 
 

@@ -84,7 +84,7 @@ def main(argv=None):
                       value=r[f"{m}_s"], profile="quick" if args.synthetic else "paper",
                       notes=note + (f"; best epochs {r[m + '_best_epochs']}" if m != "all" else ""))
             for m in ("NN", "MF", "MF_NN", "TSEM", "all")]
-    print("->", write_rows(rows, args.results_dir))
+    print("->", write_rows(rows, args.results_dir, writer="bench_tsem"))
     return r
 
 

@@ -1,12 +1,12 @@
 """The papers' claims, each with the paper's evidence, ours, and a verdict backed by an interval.
 
-A claim names the rows of ``results/summary.csv`` that test it. Verdicts come from 95% intervals of
-a signed effect, never from a bare difference:
+A claim names the rows of the records (:func:`mmrec_core.results.read_results`) that test it.
+Verdicts come from 95% intervals of a signed effect, never from a bare difference:
 
 - two variants of one model trained with the same seeds: the recorded paired comparison
   (metric ``rmse_diff``: seed as the unit);
 - two different models, or a model against a classical baseline: Welch's interval over the per-seed
-  test RMSEs each page records (``rmse_seed<k>``), or a one-sample interval against a deterministic
+  test RMSEs each page records (its rows with a ``seed``), or a one-sample interval against a deterministic
   baseline fitted once;
 - "halves" (the TSEM report's "MF can cut down the MSE by half"): Welch's interval of
   ``MSE_b - MSE_a / 2`` over seeds (supported when it lies below 0);
@@ -18,13 +18,13 @@ includes zero (said which); "not testable here": the rows are missing, with the 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .evaluate import welch_difference
+from .results import seed_values
 
 
 @dataclass(frozen=True)
@@ -85,15 +85,6 @@ CLAIMS = (
 )
 
 
-def seed_values(frame: pd.DataFrame, table: str, model: str, variant: str, metric: str = "rmse",
-                subset: str = "test", dataset: str = "ml-100k") -> dict:
-    """seed -> value of the per-seed rows ``<metric>_seed<k>`` of one (table, model, variant)."""
-    rows = frame[(frame.table == table) & (frame.model == model) & (frame.variant == variant)
-                 & (frame.subset == subset) & (frame.dataset == dataset)
-                 & frame.metric.str.fullmatch(rf"{metric}_seed\d+")]
-    return {int(re.fullmatch(rf"{metric}_seed(\d+)", m).group(1)): float(v) for m, v in zip(rows.metric, rows.value)}
-
-
 def _label(key) -> str:
     table, model, variant = key
     return f"{model} {variant}".strip() + (f" ({table})" if table != "table2" else "")
@@ -114,6 +105,7 @@ def assess(claim: Claim, frame: pd.DataFrame) -> dict:
     for a in claim.a:
         if claim.kind == "paired":
             row = frame[(frame.table == claim.b[0]) & (frame.model == claim.b[1]) & (frame.subset == "test")
+                        & frame.seed.isna() & (frame.slice_by == "")
                         & (frame.variant == f"{claim.b[2]}-vs-{a[2]}") & (frame.metric == "rmse_diff")
                         & (frame.method.str.startswith("paired"))]
             if row.empty:

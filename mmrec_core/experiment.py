@@ -379,7 +379,10 @@ class Runs:
 
     def rows(self, paper: str, table: str, model: str | None = None, notes: str = "",
              variant_names: dict | None = None) -> list:
-        """Result rows: mean/std per (variant, subset, metric), epochs, and each comparison made.
+        """Result rows: one per run, subset and metric (its seed in ``seed``, with the run's epochs,
+        patience, cap, config hash, code fingerprint, feature hash, run key and device), the mean and
+        std over seeds of each (:func:`~mmrec_core.evaluate.mean_std`), the epochs over seeds, and each
+        comparison made.
 
         ``model`` defaults to the registry label; ``variant_names`` maps variant -> recorded name.
         """
@@ -396,30 +399,28 @@ class Runs:
             enc_text, enc_image = self._encoders(runs)
             seeds = [o.seed for o in runs]
             lr = runs[0].train_config.get("lr")
+            shared = _shared_run_fields(runs)
             common = dict(paper=paper, table=table, dataset=ident["dataset"], split=ident["split"],
                           model=label, variant=rename.get(variant, variant), profile=ident["profile"],
-                          encoder_text=enc_text, encoder_image=enc_image, n_seeds=len(runs),
-                          seconds=round(sum(o.seconds for o in runs), 1))
-            base = (f"seeds {seeds}; lr {lr:g}; split seed {ident['split_seed']}; best epochs "
-                    f"{[o.best_epoch for o in runs]} of cap {runs[0].epoch_cap}; eval mode at the "
-                    f"best epoch" + (f"; {notes}" if notes else ""))
+                          encoder_text=enc_text, encoder_image=enc_image)
+            over = dict(common, n_seeds=len(runs), seconds=round(sum(o.seconds for o in runs), 1), **shared)
+            base = (f"seeds {seeds}; lr {lr:g}; split seed {ident['split_seed']}; eval mode at the best epoch"
+                    + (f"; {notes}" if notes else ""))
             for subset in ("train", "val", "test"):
                 for metric in runs[0].metrics.get(subset, {}):
                     m, s = mean_std([o.metrics[subset][metric] for o in runs])
-                    out.append(ResultRow(subset=subset, metric=metric, value=m, std=s, notes=base, **common))
+                    out.append(ResultRow(subset=subset, metric=metric, value=m, std=s, notes=base, **over))
             for metric, values in (("best_epoch", [o.best_epoch for o in runs]),
                                    ("epochs_run", [o.epochs_run for o in runs])):
                 m, s = mean_std(values)
-                out.append(ResultRow(subset="train", metric=metric, value=m, std=s,
-                                     notes=f"per seed {values}; cap {runs[0].epoch_cap}", **common))
+                out.append(ResultRow(subset="train", metric=metric, value=m, std=s, **over))
             out.append(ResultRow(subset="train", metric="best_epoch_max", value=float(max(o.best_epoch for o in runs)),
-                                 notes=f"cap {runs[0].epoch_cap}", **common))
-            one = {**common, "n_seeds": 1}
-            for o in runs:  # per-seed test numbers: later pages compare with the seed as the unit
-                for metric, value in o.metrics.get("test", {}).items():
-                    out.append(ResultRow(subset="test", metric=f"{metric}_seed{o.seed}", value=value,
-                                         notes=f"seed {o.seed}; best epoch {o.best_epoch} of cap {o.epoch_cap}",
-                                         **{**one, "seconds": round(o.seconds, 1)}))
+                                 **{**over, "n_seeds": 1}))
+            for o in runs:  # one row per run: later pages compare with the seed as the unit
+                run = dict(common, seed=o.seed, seconds=round(o.seconds, 1), **run_fields(o))
+                for subset in ("train", "val", "test"):
+                    for metric, value in o.metrics.get(subset, {}).items():
+                        out.append(ResultRow(subset=subset, metric=metric, value=value, **run))
         for c in self.comparisons:
             runs = self.of(c["b_variant"])
             enc_text, enc_image = self._encoders(runs)
@@ -436,23 +437,50 @@ class Runs:
         return out
 
 
+RUN_FIELDS = ("best_epoch", "epochs_run", "patience", "epoch_cap", "config_hash", "code_fingerprint",
+              "feature_hash", "run_key", "device")
+
+
+def run_fields(o) -> dict:
+    """The typed run fields (:data:`RUN_FIELDS`) of one :class:`RunOutcome` for its result rows."""
+    config = json.dumps({"model": o.config, "train": o.train_config}, sort_keys=True, default=str)
+    return {"best_epoch": int(o.best_epoch), "epochs_run": int(o.epochs_run),
+            "patience": o.train_config.get("patience"), "epoch_cap": int(o.epoch_cap),
+            "config_hash": hashlib.sha256(config.encode()).hexdigest()[:12] if o.config else "",
+            "code_fingerprint": o.fingerprint, "feature_hash": o.data_hash,
+            "run_key": Path(o.folder).name if o.folder else "", "device": o.device}
+
+
+def _shared_run_fields(runs) -> dict:
+    """The run fields of a variant's rows over seeds: those every seed shares; the devices joined and
+    the largest cap where the seeds differ."""
+    fields = [run_fields(o) for o in runs]
+    out = {}
+    for name in ("patience", "epoch_cap", "config_hash", "code_fingerprint", "feature_hash", "device"):
+        values = {f[name] for f in fields}
+        if len(values) == 1:
+            out[name] = values.pop()
+        elif name == "device":
+            out[name] = ", ".join(sorted(map(str, values)))
+        elif name == "epoch_cap":
+            out[name] = max(values)
+    return out
+
+
 def recorded(frame: pd.DataFrame, experiment: Experiment, table: str, model: str, variant: str,
              subset: str = "test") -> "Runs":
-    """Per-seed numbers another page recorded (metric ``<m>_seed<s>``) as ``Runs``, for
+    """Per-run numbers another page recorded (rows with a ``seed``) as ``Runs``, for
     :func:`compare_models` without retraining. Only rows on the experiment's dataset and split."""
-    import re
-
     ident = experiment.identity
     rows = frame[(frame.table == table) & (frame.model == model) & (frame.variant == variant)
                  & (frame.subset == subset) & (frame.dataset == ident["dataset"]) & (frame.split == ident["split"])
-                 & frame.metric.str.contains(r"_seed\d+$", regex=True)]
+                 & frame.seed.notna() & (frame.slice_by == "")]
     if rows.empty:
-        raise LookupError(f"no per-seed rows of {model} {variant!r} in table {table!r} on "
+        raise LookupError(f"no per-run rows of {model} {variant!r} in table {table!r} on "
                           f"{ident['dataset']}/{ident['split']}: run that model's notebook first")
     by_seed: dict = {}
     for r in rows.itertuples():
-        metric, seed = re.fullmatch(r"(.+)_seed(\d+)", r.metric).groups()
-        by_seed.setdefault(int(seed), {})[metric] = float(r.value)
+        by_seed.setdefault(int(r.seed), {})[r.metric] = float(r.value)
     outcomes = [RunOutcome(f"recorded:{model}", variant, seed, {}, {}, {}, 0, 0, 0.0, {subset: m}, {}, {},
                            "", "", True) for seed, m in sorted(by_seed.items())]
     return Runs(outcomes, experiment)
@@ -555,7 +583,7 @@ def sanity_check(model: str, config, experiment: Experiment, n: int = 512, seed:
 
 
 def reference_rows(runs: "Runs", paper: str, table: str, model: str, notes: str = "") -> list:
-    """Result rows of a :func:`surprise_reference`: test mean/std over seeds and per-seed test rows.
+    """Result rows of a :func:`surprise_reference`: test mean/std over seeds and one row per fit.
 
     So that a page's claims can test a model against the reference it fitted on the same split.
     """
@@ -573,6 +601,7 @@ def reference_rows(runs: "Runs", paper: str, table: str, model: str, notes: str 
                                  seconds=round(sum(o.seconds for o in outcomes), 1),
                                  notes=f"Surprise {variant} fitted on this page's split; seeds {[o.seed for o in outcomes]}"
                                        + (f"; {notes}" if notes else ""), **common))
-            out += [ResultRow(subset="test", metric=f"{metric}_seed{o.seed}", value=o.metrics["test"][metric],
-                              seconds=round(o.seconds, 1), notes=f"seed {o.seed}", **common) for o in outcomes]
+            out += [ResultRow(subset="test", metric=metric, seed=o.seed, value=o.metrics["test"][metric],
+                              seconds=round(o.seconds, 1), run_key=Path(o.folder).name, device=o.device, **common)
+                    for o in outcomes]
     return out

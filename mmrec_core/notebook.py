@@ -107,13 +107,14 @@ class NotebookContext:
 
     # --------------------------------------------------------------------------- results
     def record(self, rows) -> str:
-        """Upsert ``rows`` into ``<results>/summary.csv``; refused if HEAD moved since :func:`start`."""
+        """Upsert ``rows`` into ``<results>/records/<notebook>.csv``, the file this page alone writes;
+        refused if HEAD moved since :func:`start` or if another page writes one of these keys."""
         from .results import write_rows
 
         for r in rows:
             if r.profile != self.profile:
                 raise ValueError(f"row {r.model}/{r.metric} has profile {r.profile!r}, the run is {self.profile!r}")
-        path = write_rows(rows, self.results_dir, started_at_commit=self.commit or None)
+        path = write_rows(rows, self.results_dir, writer=self.notebook, started_at_commit=self.commit or None)
         ledger = self.write_training_ledger()
         return f"{len(rows)} rows -> {show_path(path)}" + (f"; training ledger -> {show_path(ledger)}" if ledger else "")
 

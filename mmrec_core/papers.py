@@ -1,7 +1,8 @@
 """The papers' claimed numbers, as data, with what is known to be wrong about some of them.
 
 These are the *papers'* figures, typed from their tables (``../shared/papers``); every number of
-*ours* comes from ``results/summary.csv``. ``compare`` puts the two side by side.
+*ours* comes from the typed records of ``results/records/`` (:func:`mmrec_core.results.read_results`).
+``compare`` puts the two side by side.
 """
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def lr_variant(lr) -> str:
 
 
 def paper_claims() -> pd.DataFrame:
-    """All claimed numbers as rows with the result columns used by ``results/summary.csv``."""
+    """All claimed numbers as rows with the key columns of our records (those a paper's table has)."""
     rows = []
     for ds, metric, v in _XIA_T1:
         rows.append(("xia", "table1", ds, "dataset", "", "all", metric, float(v)))
@@ -146,22 +147,25 @@ def paper_claims() -> pd.DataFrame:
 
 
 def rows_frame(rows) -> pd.DataFrame:
-    """``ResultRow`` objects as a frame with the columns of ``results/summary.csv`` (for :func:`compare`)."""
+    """``ResultRow`` objects as a typed frame with the columns of the records (for :func:`compare`)."""
     from dataclasses import asdict
 
-    from .results import COLUMNS
+    from .results import COLUMNS, typed_frame
 
-    return pd.DataFrame([asdict(r) for r in rows], columns=COLUMNS)
+    return typed_frame(pd.DataFrame([asdict(r) for r in rows], columns=COLUMNS))
 
 
 def compare(ours: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """Paper value beside ours (same key), with the difference ours - paper.
 
     ``ours`` is a ``read_results`` frame; where it holds several profiles, paper-profile rows win.
-    Paper numbers without a result of ours are kept (ours = NaN) so the book shows what is missing.
+    Only numbers over seeds count (not one run's, not a slice's). Paper numbers without a result of
+    ours are kept (ours = NaN) so the book shows what is missing.
     """
+    from .results import over_seeds
+
     claims = paper_claims() if claims is None else claims
-    ours = ours.copy()
+    ours = over_seeds(ours).copy()
     if len(ours):
         ours["_rank"] = (ours.profile != "paper").astype(int)
         ours = ours.sort_values("_rank").drop_duplicates(KEY, keep="first")

@@ -1,9 +1,22 @@
-"""The results contract: every number a run produces is one row of ``results/summary.csv``.
+"""The results contract: typed records, one file per writer, one writer per row.
 
-Rows are keyed by (paper, table, dataset, split, model, variant, subset, metric, profile); writing a
-row with an existing key replaces it, so re-running a notebook updates its numbers instead of
-duplicating them. Committed results come only from the ``paper`` profile; ``quick`` runs write to a
-separate results folder (see ``mmrec_core.runner``).
+Every number a page (or a benchmark script) produces is one row of ``results/records/<writer>.csv``:
+the page that owns the file is the only one that writes its rows (:func:`write_rows` refuses a key
+that another writer's file holds). A row is typed, so nothing is parsed back:
+
+- the **key** (:data:`KEY`): paper, table, dataset, split, model, variant, subset, ``slice_by`` and
+  ``bin`` (a cold-start slice: "item"/"user" and "0-5"), metric, ``seed`` (blank for a number over
+  seeds) and profile. A per-run number has its seed in ``seed``, never in the metric name;
+- the **value**: value, std (blank with one seed, never 0), n_seeds, and for a comparison of two
+  variants (metric ``<m>_diff``) its 95% interval, p-value and method;
+- the **run**: best epoch, epochs run, patience and epoch cap; config hash, code fingerprint,
+  feature hash and run-cache key; device and seconds; ``n_ratings`` of a slice;
+- **provenance**: encoders, commit, created, notes (free text for people: no code reads it).
+
+:func:`read_results` concatenates every writer's file (adding a ``page`` column) with typed
+columns; pages, claims and figures derive their tables from it with pure functions. Committed
+results come only from the ``paper`` profile; ``quick`` runs write to a separate results folder
+(see ``mmrec_core.runner``).
 """
 from __future__ import annotations
 
@@ -12,6 +25,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,13 +34,21 @@ import pandas as pd
 
 from .paths import REPO_ROOT, results_dir
 
+KEY = ["paper", "table", "dataset", "split", "model", "variant", "subset", "slice_by", "bin", "metric",
+       "seed", "profile"]
 COLUMNS = [
-    "paper", "table", "dataset", "split", "model", "variant", "subset", "metric", "value", "std",
-    "n_seeds", "ci_low", "ci_high", "p_value", "method", "profile", "encoder_text", "encoder_image",
-    "commit", "created", "seconds", "notes",
+    "paper", "table", "dataset", "split", "model", "variant", "subset", "slice_by", "bin", "metric", "seed",
+    "value", "std", "n_seeds", "ci_low", "ci_high", "p_value", "method", "n_ratings",
+    "best_epoch", "epochs_run", "patience", "epoch_cap", "config_hash", "code_fingerprint", "feature_hash",
+    "run_key", "device", "seconds", "profile", "encoder_text", "encoder_image", "commit", "created", "notes",
 ]
-KEY = ["paper", "table", "dataset", "split", "model", "variant", "subset", "metric", "profile"]
+FLOAT_COLUMNS = ("value", "std", "ci_low", "ci_high", "p_value", "seconds")
+INT_COLUMNS = ("seed", "n_seeds", "n_ratings", "best_epoch", "epochs_run", "patience", "epoch_cap")
+TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in FLOAT_COLUMNS + INT_COLUMNS)
 PROFILES = ("paper", "quick")
+SLICE_BY = ("", "item", "user")
+RECORDS = "records"          # results/records/<writer>.csv
+_WRITER = re.compile(r"[0-9A-Za-z][\w.+-]*")
 
 
 @dataclass
@@ -40,19 +62,32 @@ class ResultRow:
     value: float
     variant: str = ""
     subset: str = ""
+    slice_by: str = ""               # cold-start slice: "item" or "user" (with bin), else blank
+    bin: str = ""                    # the slice's training-count bin ("0-5", ">100")
+    seed: int | None = None          # a per-run number: its model seed; blank for a number over seeds
     std: float | None = None         # over seeds; blank (None/NaN) with one seed, never 0
     n_seeds: int = 1
     ci_low: float | None = None      # comparisons: 95% interval of the signed effect
     ci_high: float | None = None
     p_value: float | None = None
     method: str = ""                 # how the interval and p-value were computed
+    n_ratings: int | None = None     # a slice: its number of test ratings
+    best_epoch: int | None = None    # a run: its best (tested) epoch
+    epochs_run: int | None = None
+    patience: int | None = None      # early stopping: epochs without improvement before stopping
+    epoch_cap: int | None = None     # the most epochs a run may train
+    config_hash: str = ""            # hash of the model and training configs
+    code_fingerprint: str = ""       # the model's code fingerprint (registry)
+    feature_hash: str = ""           # hash of the exact input tensors and content tables
+    run_key: str = ""                # the run-cache folder of a per-run number
+    device: str = ""
+    seconds: float | None = None
     profile: str = "paper"
     encoder_text: str = ""
     encoder_image: str = ""
     commit: str = ""
     created: str = ""
-    seconds: float | None = None
-    notes: str = ""
+    notes: str = ""                  # for people only: no code reads it
 
     def __post_init__(self):
         if self.profile not in PROFILES:
@@ -63,6 +98,14 @@ class ResultRow:
             v = getattr(self, name)
             if not v or any(c in v for c in "@:,\n"):
                 raise ValueError(f"{name} {v!r} must be non-empty without '@', ':', ',' or newlines")
+        if re.search(r"_seed\d+$", self.metric):
+            raise ValueError(f"{self.model} {self.metric}: a per-run number keeps its seed in the `seed` field, "
+                             f"not in the metric name")
+        if self.seed is not None and self.n_seeds != 1:
+            raise ValueError(f"{self.model} {self.metric}: a per-run row (seed {self.seed}) has n_seeds 1, got {self.n_seeds}")
+        if self.slice_by not in SLICE_BY or bool(self.slice_by) != bool(self.bin):
+            raise ValueError(f"{self.model} {self.metric}: slice_by must be one of {SLICE_BY} and set together "
+                             f"with bin (got {self.slice_by!r}, {self.bin!r})")
 
 
 def git_commit(short: bool = False) -> str:
@@ -87,15 +130,61 @@ class ProvenanceError(RuntimeError):
     """Rows that would not be traceable to one commit of the code."""
 
 
-def write_rows(rows: list[ResultRow], folder: str | Path | None = None,
-               started_at_commit: str | None = None) -> Path:
-    """Upsert ``rows`` into ``<folder>/summary.csv`` (folder: the results folder).
+class OwnershipError(ValueError):
+    """A row whose key another writer's file already holds (one writer per row)."""
 
+
+def records_dir(folder: str | Path | None = None) -> Path:
+    return results_dir(folder) / RECORDS
+
+
+def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of :data:`COLUMNS` with their types: text blank as "", numbers as float / Int64."""
+    frame = frame.reindex(columns=COLUMNS)
+    for c in TEXT_COLUMNS:
+        frame[c] = frame[c].fillna("").astype(str)
+    for c in FLOAT_COLUMNS + INT_COLUMNS:
+        col = frame[c]
+        if col.dtype == object:
+            col = col.where(col.astype(str) != "", None)
+        col = pd.to_numeric(col, errors="raise").astype(float)
+        frame[c] = col if c in FLOAT_COLUMNS else col.round().astype("Int64")
+    return frame
+
+
+def read_records_file(path: str | Path) -> pd.DataFrame:
+    """One writer's records, typed (an empty typed frame if the file does not exist)."""
+    path = Path(path)
+    if not path.exists():
+        return typed_frame(pd.DataFrame(columns=COLUMNS))
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = sorted(set(COLUMNS) - set(frame.columns))
+    if missing:
+        raise ValueError(f"{path}: not a records file of this version (columns {missing} missing); "
+                         f"re-run the page that writes it")
+    return typed_frame(frame)
+
+
+def _key_frame(frame: pd.DataFrame) -> pd.Series:
+    """One string per row naming its key (seed blank as "")."""
+    parts = [frame[c].astype(str).replace({"<NA>": ""}) for c in KEY]
+    return pd.Series(["|".join(t) for t in zip(*parts)], index=frame.index, dtype=str)
+
+
+def write_rows(rows: list[ResultRow], folder: str | Path | None = None, *, writer: str,
+               started_at_commit: str | None = None) -> Path:
+    """Upsert ``rows`` into ``<folder>/records/<writer>.csv`` (folder: the results folder).
+
+    writer: the page (notebook name) or script that owns these rows. A key held by another writer's
+    file is refused (:class:`OwnershipError`): every row has exactly one writer.
     ``started_at_commit``: the commit stamped when the run started; if HEAD (or the dirty state)
     has moved since, nothing is written (the numbers would be attributed to code that did not
     make them).
     """
-    path = results_dir(folder) / "summary.csv"
+    if not _WRITER.fullmatch(writer or ""):
+        raise ValueError(f"writer {writer!r} must be a file stem (the page or script name)")
+    out = records_dir(folder)
+    path = out / f"{writer}.csv"
     commit, created = git_commit(), now_iso()
     if started_at_commit is not None and commit != started_at_commit:
         raise ProvenanceError(
@@ -107,37 +196,67 @@ def write_rows(rows: list[ResultRow], folder: str | Path | None = None,
         d["commit"] = d["commit"] or commit
         d["created"] = d["created"] or created
         new.append(d)
-    new = pd.DataFrame(new, columns=COLUMNS)
-    if path.exists():
-        old = pd.read_csv(path, dtype={c: str for c in KEY}, keep_default_na=False)
-        old = old.reindex(columns=COLUMNS)
-        merged = pd.concat([old, new], ignore_index=True)
-        merged = merged.drop_duplicates(subset=KEY, keep="last")
-    else:
-        merged = new
-    merged = merged.sort_values(KEY, kind="stable")
+    new = typed_frame(pd.DataFrame(new, columns=COLUMNS))
+    keys = _key_frame(new)
+    dup = keys[keys.duplicated()]
+    if len(dup):
+        raise OwnershipError(f"{writer}: {len(dup)} rows repeat a key within one write, e.g. {dup.iloc[0]!r}")
+    for other in sorted(out.glob("*.csv")) if out.exists() else []:
+        if other.stem == writer:
+            continue
+        taken = set(_key_frame(read_records_file(other))) & set(keys)
+        if taken:
+            raise OwnershipError(
+                f"{writer}: {len(taken)} rows have keys that {other.stem} writes ({other}), e.g. "
+                f"{sorted(taken)[0]!r}. Every row has one writer: give this page's rows their own table "
+                f"(or model/variant) name, or stop writing them on one of the two pages.")
+    old = read_records_file(path)
+    merged = pd.concat([old[~_key_frame(old).isin(set(keys))], new], ignore_index=True) if len(old) else new
+    merged = merged.sort_values(KEY, kind="stable", na_position="first")
+    out.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
-    merged.to_csv(tmp, index=False, float_format="%.6g")
+    merged.to_csv(tmp, index=False)   # full precision: numbers read back exactly as written
     os.replace(tmp, path)
     return path
 
 
 def read_results(folder: str | Path | None = None, **filters) -> pd.DataFrame:
-    """Rows of ``summary.csv`` matching ``filters`` (column=value); an empty frame if none."""
-    path = results_dir(folder) / "summary.csv"
-    if not path.exists():
-        return pd.DataFrame(columns=COLUMNS)
-    frame = pd.read_csv(path, dtype={c: str for c in KEY}, keep_default_na=False)
-    for col in ("value", "std", "seconds", "ci_low", "ci_high", "p_value"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    """Every writer's records (column ``page``: the file's writer) matching ``filters`` (column=value,
+    or a list of values); an empty typed frame if there are none."""
+    out = records_dir(folder)
+    frames = [read_records_file(p).assign(page=p.stem) for p in sorted(out.glob("*.csv"))] if out.exists() else []
+    frame = (pd.concat(frames, ignore_index=True) if frames
+             else typed_frame(pd.DataFrame(columns=COLUMNS)).assign(page=pd.Series(dtype=str)))
     for k, v in filters.items():
         frame = frame[frame[k].isin(v if isinstance(v, (list, tuple, set)) else [v])]
     return frame.reset_index(drop=True)
 
 
+def over_seeds(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are not one run's number (seed blank) and not a slice: the tables' numbers."""
+    return frame[frame.seed.isna() & (frame.slice_by == "")]
+
+
+def seed_values(frame: pd.DataFrame, table: str, model: str, variant: str, metric: str = "rmse",
+                subset: str = "test", dataset: str = "ml-100k") -> dict:
+    """seed -> value of the per-run rows of one (table, model, variant, subset, metric)."""
+    rows = frame[(frame.table == table) & (frame.model == model) & (frame.variant == variant)
+                 & (frame.subset == subset) & (frame.dataset == dataset) & (frame.metric == metric)
+                 & frame.seed.notna() & (frame.slice_by == "")]
+    return {int(s): float(v) for s, v in zip(rows.seed, rows.value)}
+
+
+def ownership_conflicts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keys that more than one writer holds in a :func:`read_results` frame (should be none)."""
+    keys = _key_frame(frame)
+    pages = frame.assign(_key=keys).groupby("_key").page.agg(lambda s: sorted(set(s)))
+    return pages[pages.map(len) > 1].rename("pages").reset_index().rename(columns={"_key": "key"})
+
+
 def metrics_side_by_side(frame: pd.DataFrame, model: str, metrics=("rmse", "rmse_argmax"),
                          tables=("table2", "table3")) -> pd.DataFrame:
     """Mean (± std) of several metrics of one model per (table, variant, subset), side by side."""
+    frame = over_seeds(frame)
     rows = frame[(frame.model == model) & frame.metric.isin(metrics) & frame.table.isin(tables)]
     if rows.empty:
         return pd.DataFrame()
@@ -148,7 +267,7 @@ def metrics_side_by_side(frame: pd.DataFrame, model: str, metrics=("rmse", "rmse
 
 def effects_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The recorded comparisons (metric ``*_diff``): effect b - a, 95% interval, p-value, method."""
-    eff = frame[frame.metric.str.contains(r"_diff(?:_bootstrap)?$", regex=True)]
+    eff = frame[frame.metric.str.endswith(("_diff", "_diff_bootstrap"))]
     cols = ["paper", "table", "dataset", "model", "variant", "subset", "metric", "value", "ci_low",
             "ci_high", "p_value", "n_seeds", "method", "profile"]
     return eff[cols].rename(columns={"value": "effect (b - a)", "variant": "b-vs-a"}).reset_index(drop=True)
@@ -196,14 +315,18 @@ class RunRecord:
     environment: dict = field(default_factory=environment_info)
 
     def save(self, folder: str | Path | None = None) -> Path:
+        """``runs/<notebook>.json`` for a good run; any other status goes to ``runs/<notebook>.<status>.json``
+        beside it, so a failed or refused run never overwrites the provenance of the last good one."""
         out = results_dir(folder) / "runs"
         out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{self.notebook}.json"
+        path = out / (f"{self.notebook}.json" if self.status == "ok" else f"{self.notebook}.{self.status}.json")
         path.write_text(json.dumps(asdict(self), indent=1, sort_keys=True))
         return path
 
 
-def read_run_records(folder: str | Path | None = None) -> pd.DataFrame:
+def read_run_records(folder: str | Path | None = None, status: str | None = None) -> pd.DataFrame:
+    """One row per provenance record (``runs/*.json``): the last good run of each notebook and, beside
+    it, its last failed one if any. ``status``: keep only records with this status."""
     out = results_dir(folder) / "runs"
     rows = []
     for p in sorted(out.glob("*.json")) if out.exists() else []:
@@ -212,7 +335,10 @@ def read_run_records(folder: str | Path | None = None) -> pd.DataFrame:
         d.update({f"env_{k}": v for k, v in env.items()})
         d["parameters"] = json.dumps(d.get("parameters", {}), sort_keys=True)
         rows.append(d)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if status is not None and len(frame):
+        frame = frame[frame.status == status].reset_index(drop=True)
+    return frame
 
 
 def read_training_ledgers(folder: str | Path | None = None) -> dict[str, dict]:
@@ -228,5 +354,6 @@ def read_training_ledgers(folder: str | Path | None = None) -> dict[str, dict]:
 def wall_time_minutes(summary: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``benchmarks/bench_reproduction.py`` as minutes: one row per notebook (and the
     total, ``reproduction``), columns ``seconds`` (measured) and ``seconds_cold`` (cold-cache estimate)."""
-    bench = summary[(summary.table == "bench") & summary.metric.isin(["seconds", "seconds_cold"])]
+    bench = summary[(summary.table == "bench") & summary.metric.isin(["seconds", "seconds_cold"])
+                    & (summary.page == "bench_reproduction")]
     return (bench.pivot_table(index="model", columns="metric", values="value", sort=False) / 60).round(1).add_suffix(" (min)")

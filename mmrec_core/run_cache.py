@@ -47,6 +47,8 @@ class RunOutcome:
     device: str
     folder: str
     reused: bool = False
+    fingerprint: str = ""      # the model's code fingerprint when it was trained (registry)
+    data_hash: str = ""        # hash of the input tensors and content tables it read
 
     @property
     def epochs_run(self) -> int:
@@ -93,9 +95,10 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
     train_cfg = copy.deepcopy(train_cfg)
     used = entry.content_used(config, experiment.encoder)
     cfg_key = {k: v for k, v in train_cfg.to_dict().items() if k not in SKIP_IN_KEY}
+    fingerprint, data_hash = entry.fingerprint(), experiment.data_hash(used)
     key = run_key({"model": entry.name, "config": config.to_dict(), "train": cfg_key,
-                   "identity": experiment.identity, "data": experiment.data_hash(used),
-                   "metrics": entry.metrics, "code": entry.fingerprint()})
+                   "identity": experiment.identity, "data": data_hash,
+                   "metrics": entry.metrics, "code": fingerprint})
     folder = (Path(root) if root else cache_home() / "runs") / (
         f"{entry.name}-{experiment.identity['dataset']}-seed{train_cfg.seed}-{key}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -110,7 +113,7 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
             return RunOutcome(entry.name, variant, rec["seed"], rec["config"], rec["train_config"],
                               rec["history"], rec["best_epoch"], rec["epoch_cap"], rec["seconds"],
                               rec["metrics"], {k: z[k] for k in z.files}, rec["content"], rec["device"],
-                              str(folder), reused=True)
+                              str(folder), reused=True, fingerprint=fingerprint, data_hash=data_hash)
         t0 = time.perf_counter()
         seed_everything(train_cfg.seed)
         net = entry.build_model(config, experiment.encoder)
@@ -143,7 +146,7 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
             torch.cuda.empty_cache()
         return RunOutcome(entry.name, variant, train_cfg.seed, config.to_dict(), cfg_key, res.history,
                           res.best_epoch, train_cfg.epochs, seconds, metrics, preds, content, res.device,
-                          str(folder))
+                          str(folder), fingerprint=fingerprint, data_hash=data_hash)
 
 
 def run_task(args, wait: bool = True) -> RunOutcome | None:

@@ -37,7 +37,7 @@ CORE_CODE = ("data", "evaluate.py", "results.py", "notebook.py", "papers.py", "p
              "device.py", "progress.py")
 
 
-# Order matters: later notebooks read what earlier ones wrote (features cache, summary.csv).
+# Order matters: later notebooks read what earlier ones wrote (features cache, results/records/).
 NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec("00_data"),
     NotebookSpec("01_features", code=("features",)),
@@ -99,13 +99,11 @@ def input_hash(spec: NotebookSpec, parameters: dict, home: Path) -> str:
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     if spec.needs_real_data:
         h.update(_data_fingerprint(home).encode())
-    else:  # summary pages depend on the results they read
-        summary = Path(parameters.get("RESULTS_DIR") or results_dir()) / "summary.csv"
-        if summary.exists():
-            h.update(summary.read_bytes())
-        runs = Path(parameters.get("RESULTS_DIR") or results_dir()) / "runs"
-        for p in sorted(runs.glob("*.json")) if runs.exists() else []:
-            if p.stem != spec.name:
+    else:  # summary pages depend on the results they read (every other writer's records and run records)
+        res = Path(parameters.get("RESULTS_DIR") or results_dir())
+        for p in sorted((res / "records").glob("*.csv")) + sorted((res / "runs").glob("*.json")):
+            if p.stem.split(".")[0] != spec.name:
+                h.update(p.name.encode())
                 h.update(p.read_bytes())
     return h.hexdigest()
 

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_EDGES = (5, 20, 100)   # bins 0-5, 6-20, 21-100, >100 training ratings
-# The labels under which pages record the slices of Xia's Table 2 models (and SVD++, ours), in figure order.
-TABLE2_MODELS = ("Item-CF", "User-CF", "SVD", "SVD++", "Siet", "Aljunid", "Mu single", "Mu cross",
-                 "Fusion single", "Fusion cross", "ours hybrid")
+# Xia's Table 2 models (and SVD++, ours) in figure order, each with the table of the page that records
+# its slices. SVD and SVD++ are read from 40_ours (5 seeds; 10_baselines fits 3).
+TABLE2_SOURCES = {"Item-CF": "slices", "User-CF": "slices", "SVD": "ours_slices", "SVD++": "ours_slices",
+                  "Siet": "slices", "Aljunid": "slices", "Mu single": "slices", "Mu cross": "slices",
+                  "Fusion single": "slices", "Fusion cross": "slices", "ours hybrid": "ours_slices"}
 
 
 def bin_labels(edges=DEFAULT_EDGES) -> list[str]:
@@ -76,10 +78,12 @@ def baseline_slices(baselines, split, labels: dict, edges=DEFAULT_EDGES, by=("it
 
 
 def slice_rows(table: pd.DataFrame, source, paper: str = "ours", result_table: str = "slices") -> list:
-    """Result rows of :func:`slice_table` (metric ``rmse``, subset ``test_<by>s_<bin>``).
+    """Result rows of :func:`slice_table`: metric ``rmse`` on subset ``test``, the slice in
+    ``slice_by`` / ``bin`` and its number of test ratings in ``n_ratings``.
 
     source: what the predictions came from, with an ``identity`` (dataset, split, profile): an
-    :class:`~mmrec_core.experiment.Experiment` or fitted baselines.
+    :class:`~mmrec_core.experiment.Experiment` or fitted baselines. ``result_table``: the table
+    name, one per page (every row has one writer: two pages never record the same slice row).
     """
     from .results import ResultRow
 
@@ -88,49 +92,41 @@ def slice_rows(table: pd.DataFrame, source, paper: str = "ours", result_table: s
     for r in table.itertuples():
         std = None if r.seeds == 1 or pd.isna(r.std) else float(r.std)
         out.append(ResultRow(paper=paper, table=result_table, dataset=ident["dataset"], split=ident["split"],
-                             model=r.model.replace(" ", "_"), variant="", subset=f"test_{r.by}s_{r.bin}", metric="rmse",
-                             value=float(r.rmse), std=std, n_seeds=int(r.seeds), profile=ident["profile"],
+                             model=r.model.replace(" ", "_"), variant="", subset="test", slice_by=r.by, bin=r.bin,
+                             metric="rmse", value=float(r.rmse), std=std, n_seeds=int(r.seeds),
+                             n_ratings=int(r.test_ratings), profile=ident["profile"],
                              notes=f"{r.test_ratings} test ratings whose {r.by} has {r.bin} training ratings"))
     return out
 
 
-def recorded_table(frame: pd.DataFrame, dataset: str = "ml-100k", split: str | None = None,
-                   result_table: str = "slices", models=None, edges=DEFAULT_EDGES) -> pd.DataFrame:
-    """The slice rows that pages recorded (:func:`slice_rows`) back as a :func:`slice_table`.
+def recorded_table(frame: pd.DataFrame, sources: dict, dataset: str = "ml-100k", split: str | None = None,
+                   edges=DEFAULT_EDGES) -> pd.DataFrame:
+    """The slice rows that pages recorded (:func:`slice_rows`) back as a :func:`slice_table`, with the
+    page that wrote each.
 
-    So that one figure can show every model's slices although each page recorded its own. The bin's
-    number of test ratings is read from the row's notes (``"<n> test ratings whose ..."``). Rows of
-    one (model, by, bin) recorded by two pages (the same runs) appear once. ``models``: keep only
-    these labels, in this order (a label nobody recorded is left out). Only bins of ``edges`` are
-    kept, so that slices cut with other edges never share a panel.
+    So that one figure can show every model's slices although each page recorded its own.
+    sources: figure label -> table it is read from (e.g. ``{"SVD++": "ours_slices"}``), in figure
+    order; a label nobody recorded is left out. Only bins of ``edges`` are kept, so that slices cut
+    with other edges never share a panel.
     """
-    import re
-
-    rows = frame[(frame.table == result_table) & (frame.dataset == dataset) & (frame.metric == "rmse")
-                 & frame.subset.str.match(r"test_(item|user)s_")]
+    if "page" not in frame:   # rows a page has not written yet (papers.rows_frame)
+        frame = frame.assign(page="")
+    rows = frame[(frame.dataset == dataset) & (frame.metric == "rmse") & (frame.slice_by != "")
+                 & frame.bin.isin(bin_labels(edges))]
     if split is not None:
         rows = rows[rows.split == split]
-    out = []
-    for r in rows.itertuples():
-        by, label = re.fullmatch(r"test_(item|user)s_(.+)", r.subset).groups()
-        if label not in bin_labels(edges):
-            continue
-        n = re.match(r"(\d+) test ratings", str(r.notes))
-        if n is None:
-            raise ValueError(f"slice row {r.model} {r.subset} of table {result_table!r}: its notes "
-                             f"{r.notes!r} do not start with '<n> test ratings'; re-run the page that wrote it")
-        out.append({"model": r.model.replace("_", " "), "by": by, "bin": label, "test_ratings": int(n.group(1)),
-                    "rmse": float(r.value), "std": r.std, "seeds": int(r.n_seeds)})
-    table = pd.DataFrame(out, columns=["model", "by", "bin", "test_ratings", "rmse", "std", "seeds"])
-    if table.empty:
-        return table
-    table = table.drop_duplicates(["model", "by", "bin"])
-    if models is not None:
-        order = {m: i for i, m in enumerate(models)}
-        table = table[table.model.isin(order)].sort_values("model", key=lambda s: s.map(order), kind="stable")
+    picked = [rows[(rows.table == table) & (rows.model == label.replace(" ", "_"))].assign(model=label)
+              for label, table in sources.items()]
+    columns = ["model", "by", "bin", "test_ratings", "rmse", "std", "seeds", "page"]
+    if not picked or all(p.empty for p in picked):
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(picked, ignore_index=True).rename(columns={"slice_by": "by", "n_ratings": "test_ratings",
+                                                                 "value": "rmse", "n_seeds": "seeds"})
+    order = {m: i for i, m in enumerate(sources)}
     rank = {label: i for i, label in enumerate(bin_labels_sorted(table.bin.unique()))}
-    table = table.assign(_rank=table.bin.map(rank))
-    return table.sort_values(["by", "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+    table = table.assign(_m=table.model.map(order), _rank=table.bin.map(rank))
+    table = table.sort_values(["by", "_rank", "_m"], kind="stable")
+    return table[columns].astype({"test_ratings": int, "seeds": int}).reset_index(drop=True)
 
 
 def bin_labels_sorted(labels) -> list[str]:

@@ -47,6 +47,7 @@ def run_metrics(runs, exp, *, heavy_min: int = 200, batch_users: int = 50, n_bat
                 k: int = 10, hit_seed: int = 0) -> pd.DataFrame:
     """One row per (model, variant, seed): the report's metrics and ours (see the module docstring)."""
     from .evaluate import batch_hit_rate, mse, rmse, topk_metrics
+    from .experiment import run_fields
     from .models import get_model
 
     test = exp.split.test
@@ -63,7 +64,7 @@ def run_metrics(runs, exp, *, heavy_min: int = 200, batch_users: int = 50, n_bat
                "hit_rate_pct": 100 * hit["mean"], "hit_rate_pct_batch_std": 100 * hit["std"],
                "mse_heavy": mse(y[heavy], pred[heavy]) if heavy.any() else np.nan,
                "rmse_heavy": rmse(y[heavy], pred[heavy]) if heavy.any() else np.nan,
-               "heavy_test_ratings": int(heavy.sum())}
+               "heavy_test_ratings": int(heavy.sum()), **run_fields(o)}
         if relevant is not None and "rank/predict" in o.predictions:
             top = topk_metrics(exp.data["rank"]["rank_user"].numpy(), exp.data["rank"]["item_row"].numpy(),
                                np.asarray(o.predictions["rank/predict"], np.float32), relevant, k=k)
@@ -96,10 +97,11 @@ def metric_rows(metrics: pd.DataFrame, exp, paper: str = "tsem", table: str = "m
                 batch_users: int = 50, n_batches: int = 200) -> list:
     """Result rows for the metrics :meth:`Runs.rows` does not make (hit rate, HR@10, NDCG@10, heavy slice).
 
-    Each metric: mean and std over seeds, plus per-seed rows (``<metric>_seed<k>``) for later pages.
+    Each metric: mean and std over seeds, plus one row per seed (its ``seed`` field) for later pages.
     ``encoders``: (model, variant) -> (text encoder, image encoder) as :meth:`Runs.rows` names them.
     """
     from .evaluate import mean_std
+    from .experiment import RUN_FIELDS
     from .results import ResultRow
 
     ident = exp.identity
@@ -127,6 +129,7 @@ def metric_rows(metrics: pd.DataFrame, exp, paper: str = "tsem", table: str = "m
                 extra = f"; spread over batches (std, mean over seeds) {g.hit_rate_pct_batch_std.mean():.2f} points"
             out.append(ResultRow(subset=subset, metric=metric, value=m, std=s, n_seeds=len(vals),
                                  notes=f"seeds {g.seed.tolist()}; {notes[metric]}{extra}", **common))
-            out += [ResultRow(subset=subset, metric=f"{metric}_seed{int(sd)}", value=float(v), n_seeds=1,
-                              notes=f"seed {int(sd)}", **common) for sd, v in zip(g.seed, vals)]
+            runs = g.to_dict("records")
+            out += [ResultRow(subset=subset, metric=metric, seed=int(r["seed"]), value=float(r[metric]), n_seeds=1,
+                              **{k: r[k] for k in RUN_FIELDS if k in r}, **common) for r in runs]
     return out

@@ -63,9 +63,9 @@ class BaselineRuns:
                                      + f"seeds {[f.seed for f in fits]}"))
             for f in fits:  # per-seed test numbers, for comparisons with the seed as the unit
                 out.append(ResultRow(paper=paper, table=table, dataset=self.dataset, split=self.split,
-                                     model=model, variant=variant, subset="test", metric=f"rmse_seed{f.seed}",
+                                     model=model, variant=variant, subset="test", metric="rmse", seed=f.seed,
                                      value=f.rmse["test"], n_seeds=1, profile=self.profile,
-                                     seconds=round(f.fit_s + f.predict_s, 1), notes=f"seed {f.seed}"))
+                                     seconds=round(f.fit_s + f.predict_s, 1)))
         return out
 
 

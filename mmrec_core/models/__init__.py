@@ -5,9 +5,10 @@ function taking ``(config, rating_encoder)`` and a docstring of its deviations f
 (``fusion.py`` is the example). One :class:`ModelEntry` line in :data:`REGISTRY` adds a model; the
 registry supplies
 
-- the **code fingerprint** that keys the run cache: the model's own file plus the shared code that
-  trains and evaluates every model (:data:`SHARED_CODE`) and any extra files the entry names, so a
-  new model file can never reuse another model's runs and an edit retires exactly its own runs;
+- the **code fingerprint** that keys the run cache: every package file that the model's own file
+  and the code that trains and evaluates every model (:data:`SHARED_CODE`) import, followed through
+  their imports (:func:`mmrec_core.paths.package_imports`, no hand-kept list), so a new model file
+  can never reuse another model's runs and an edit retires exactly the runs whose code it touches;
 - the **metrics** of its prediction methods (metric name -> model method and metric function from
   :data:`mmrec_core.evaluate.METRICS`), so a hit rate is never recorded as an RMSE;
 - which **content tables** a configuration reads, so result rows name the encoders that made them.
@@ -20,10 +21,11 @@ import hashlib
 import importlib
 from dataclasses import dataclass, field
 
-from ..paths import hash_package_sources
+from ..paths import hash_package_sources, package_imports
 
-# Package files (relative to mmrec_core/) whose code determines every model's numbers.
-SHARED_CODE = ("inputs.py", "train.py", "evaluate.py", "run_cache.py", "device.py")
+# Where every model's numbers are made (relative to mmrec_core/): the run cache (which trains and
+# evaluates) and the input encoder. Their imports (trainer, metrics, device) are found, not listed.
+SHARED_CODE = ("inputs.py", "run_cache.py")
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class ModelEntry:
     paper: str                      # the paper whose table it fills ("xia", "tsem")
     # metric -> (model method returning ratings, metric function name in evaluate.METRICS)
     metrics: dict = field(default_factory=lambda: {"rmse": ("predict", "rmse")})
-    extra_code: tuple = ()          # other package files its numbers depend on
+    extra_code: tuple = ()          # package files its numbers depend on that no import reaches
     content: str = ""               # name of a function of the module: config -> content keys used
 
     @property
@@ -56,7 +58,8 @@ class ModelEntry:
         return list(getattr(self.module, self.content)(config, encoder))
 
     def code_files(self) -> tuple[str, ...]:
-        return (f"models/{self.module_name}.py", "models/__init__.py", *SHARED_CODE, *self.extra_code)
+        """The model's file, :data:`SHARED_CODE`, ``extra_code`` and every package file they import."""
+        return package_imports((f"models/{self.module_name}.py", "models/__init__.py", *SHARED_CODE, *self.extra_code))
 
     def fingerprint(self) -> str:
         """Hash of every source file that determines this model's numbers (part of each run key)."""
@@ -72,21 +75,19 @@ REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
                metrics={"rmse": ("predict", "rmse"), "rmse_argmax": ("predict_argmax", "rmse")},
                content="content_keys"),
     ModelEntry("mu", "mu", "MuConfig", "build_mu", "Mu", "xia",
-               extra_code=("features/pixels.py", "features/images.py"), content="content_keys"),
+               extra_code=("features/pixels.py",), content="content_keys"),   # decodes its pixel table
     ModelEntry("siet", "siet", "SietConfig", "build_siet", "Siet", "xia",
-               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys",
-               extra_code=("models/layers.py",)),
+               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
     ModelEntry("aljunid", "aljunid", "AljunidConfig", "build_aljunid", "Aljunid", "xia",
                metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
     # The CityU report's four models (section 9); they share models/tsem_parts.py.
     *(ModelEntry(name, name, cls, f"build_{name}", label, "tsem", metrics=dict(_TSEM_METRICS),
-                 content="content_keys", extra_code=("models/tsem_parts.py", "features/images.py"))
+                 content="content_keys")
       for name, cls, label in (("tsem_nn", "TsemNNConfig", "NN"), ("tsem_mf", "TsemMFConfig", "MF"),
                                ("tsem_mf_nn", "TsemMFNNConfig", "MF_NN"), ("tsem", "TSEMConfig", "TSEM"))),
     # Ours, not a replica (kept apart: paper "ours" in the results)
     ModelEntry("hybrid_mf", "ours_hybrid_mf", "HybridMFConfig", "build_hybrid_mf", "HybridMF", "ours",
-               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys",
-               extra_code=("models/tsem_parts.py",)),
+               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
 )}
 
 

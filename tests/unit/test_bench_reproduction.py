@@ -46,8 +46,10 @@ def test_wall_time_minutes_pivots_the_bench_rows():
 
     from mmrec_core.results import wall_time_minutes
 
-    rows = pd.DataFrame({"table": ["bench", "bench", "bench", "table2"], "model": ["20", "20", "reproduction", "20"],
-                         "metric": ["seconds", "seconds_cold", "seconds", "seconds"], "value": [60.0, 600.0, 120.0, 9.0]})
+    rows = pd.DataFrame({"table": ["bench", "bench", "bench", "table2", "bench"], "model": ["20", "20", "reproduction", "20", "20"],
+                         "metric": ["seconds", "seconds_cold", "seconds", "seconds", "seconds"],
+                         "value": [60.0, 600.0, 120.0, 9.0, 7.0],
+                         "page": ["bench_reproduction"] * 4 + ["bench_siet"]})
     out = wall_time_minutes(rows)
     assert out.loc["20", "seconds (min)"] == 1.0 and out.loc["20", "seconds_cold (min)"] == 10.0
     assert out.loc["reproduction", "seconds (min)"] == 2.0 and len(out) == 2

@@ -10,7 +10,7 @@ from mmrec_core.results import ResultRow
 
 def _seed_rows(model, variant, values, table="table2"):
     return [ResultRow(paper="xia", table=table, dataset="ml-100k", split="xia-90-5-5", model=model, variant=variant,
-                      subset="test", metric=f"rmse_seed{s}", value=v) for s, v in enumerate(values)]
+                      subset="test", metric="rmse", seed=s, value=v) for s, v in enumerate(values)]
 
 
 def _frame(*groups):
@@ -59,7 +59,7 @@ def test_the_table_lists_every_claim_of_both_papers():
 
 def _mse_rows(model, variant, values):
     return [ResultRow(paper="tsem", table="models", dataset="ml-100k", split="random-80-10-10", model=model,
-                      variant=variant, subset="test", metric=f"mse_seed{s}", value=v) for s, v in enumerate(values)]
+                      variant=variant, subset="test", metric="mse", seed=s, value=v) for s, v in enumerate(values)]
 
 
 HALVES = Claim("tsem", "B halves A's MSE", "report", "halves", b=("models", "B", ""), a=(("models", "A", ""),), metric="mse")

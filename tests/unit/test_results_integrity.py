@@ -1,4 +1,7 @@
-"""The committed results: paper-profile rows from real commits, unique keys, honest std, clean pages."""
+"""The committed results: paper-profile rows from real commits, one writer per key, honest std, clean pages.
+
+The models checked are the registry's (no hand-kept list): every group of per-run rows of a registry
+model must record its epochs, stop below its cap and have enough seeds."""
 from __future__ import annotations
 
 import json
@@ -10,11 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmrec_core.results import KEY, read_results
+from mmrec_core.models import REGISTRY
+from mmrec_core.results import KEY, ownership_conflicts, read_results
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = read_results(REPO / "results")
-NEURAL = ["Fusion", "Mu", "Siet", "Aljunid", "NN", "MF", "MF_NN", "TSEM", "HybridMF"]   # the neural models
+NEURAL = sorted({e.label for e in REGISTRY.values()})   # the neural models: every registry entry's label
+# (page, table, model, variant) of every registry model's per-run rows: the trained groups
+TRAINED = ROWS[ROWS.model.isin(NEURAL) & ROWS.seed.notna() & (ROWS.slice_by == "")].groupby(
+    ["page", "table", "model", "variant"]).seed.agg(lambda s: sorted(set(s)))
 # Absolute paths of machines (a home folder, a work tree): an executed page must not show them.
 ABSOLUTE = re.compile(r"(?<![\w.])/(?:work|root|home|Users|tmp)/[\w.-]+")
 
@@ -24,11 +31,23 @@ def _is_commit(sha: str) -> bool:
     return out.returncode == 0
 
 
-def test_committed_rows_are_paper_profile_with_unique_keys():
-    assert len(ROWS), "results/summary.csv is empty"
+def test_committed_rows_are_paper_profile_with_unique_keys_and_one_writer():
+    assert len(ROWS), "results/records/ is empty"
     assert set(ROWS.profile) == {"paper"}
     dup = ROWS[ROWS.duplicated(KEY, keep=False)]
-    assert dup.empty, dup[KEY]
+    assert dup.empty, dup[KEY + ["page"]]
+    clash = ownership_conflicts(ROWS)
+    assert clash.empty, clash
+
+
+def test_no_metric_name_carries_a_seed_and_no_subset_a_bin():
+    """The typed record: seeds and slice bins are columns (``grep -E "_seed[0-9]" results/*`` finds nothing)."""
+    for path in sorted((REPO / "results").rglob("*")):
+        if path.is_file() and path.suffix in (".csv", ".json"):
+            assert not re.search(r"_seed[0-9]", path.read_text()), path
+    assert not ROWS.subset.str.contains("_items_|_users_").any()
+    slices = ROWS[ROWS.slice_by != ""]
+    assert len(slices) and slices.bin.ne("").all() and slices.n_ratings.notna().all()
 
 
 def test_every_row_names_a_clean_commit_of_this_history():
@@ -53,13 +72,14 @@ def test_one_seed_has_a_blank_std_and_no_pooled_p_values_remain():
 
 
 def test_neural_rows_record_their_epochs():
-    neural = ROWS[ROWS.model.isin(NEURAL) & (ROWS.metric == "rmse")
-                  & (ROWS.variant != "companion") & ROWS.table.isin(["table2", "table3", "models", "ours", "fusion_content"])]
-    assert len(neural)
-    for (table, model, variant), _ in neural.groupby(["table", "model", "variant"]):
-        epochs = ROWS[(ROWS.table == table) & (ROWS.model == model) & (ROWS.variant == variant)
+    assert len(TRAINED) >= 20, TRAINED
+    for (page, table, model, variant), _ in TRAINED.items():
+        epochs = ROWS[(ROWS.page == page) & (ROWS.table == table) & (ROWS.model == model) & (ROWS.variant == variant)
                       & (ROWS.metric == "best_epoch_max")]
-        assert len(epochs) == 1, (table, model, variant)
+        assert len(epochs) == 1 and epochs.epoch_cap.notna().all(), (page, table, model, variant)
+        runs = ROWS[(ROWS.page == page) & (ROWS.table == table) & (ROWS.model == model) & (ROWS.variant == variant)
+                    & ROWS.seed.notna()]
+        assert runs.epoch_cap.notna().all() and runs.patience.notna().all(), (page, table, model, variant)
 
 
 @pytest.mark.parametrize("path", sorted((REPO / "book" / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
@@ -94,19 +114,19 @@ def test_rows_are_readable_by_the_comparison():
 
 def test_converged_models_stopped_below_their_cap():
     """Every seed of these rows chose its best epoch below the cap (early stopping, not the budget)."""
-    converged = ROWS[ROWS.model.isin(NEURAL) & (ROWS.metric == "best_epoch_max")
-                     & ROWS.paper.isin(["xia", "tsem", "ours"])]
-    assert len(converged)
+    converged = ROWS[ROWS.model.isin(NEURAL) & (ROWS.metric == "best_epoch_max")]
+    assert len(converged) == len(TRAINED)
     for r in converged.itertuples():
-        cap = int(re.search(r"cap (\d+)", r.notes).group(1))
-        assert r.value < cap, (r.model, r.variant, r.value, cap)
+        assert r.value < r.epoch_cap, (r.page, r.model, r.variant, r.value, r.epoch_cap)
+    runs = ROWS[ROWS.model.isin(NEURAL) & ROWS.best_epoch.notna()]
+    assert len(runs) and (runs.best_epoch < runs.epoch_cap).all()
 
 
 def test_neural_rows_have_enough_seeds():
     """A table row is a mean over at least 5 model seeds (Table 3: at least 3 per learning rate)."""
-    rows = ROWS[ROWS.model.isin(NEURAL) & (ROWS.metric == "rmse") & (ROWS.subset == "test")
-                & ROWS.paper.isin(["xia", "tsem", "ours"])]
-    assert len(rows)
-    for r in rows.itertuples():
-        need = 3 if r.table == "table3" else 5
-        assert int(r.n_seeds) >= need, (r.table, r.model, r.variant, r.n_seeds)
+    for (page, table, model, variant), seeds in TRAINED.items():
+        need = 3 if table == "table3" else 5
+        assert len(seeds) >= need, (page, table, model, variant, seeds)
+        mean = ROWS[(ROWS.page == page) & (ROWS.table == table) & (ROWS.model == model) & (ROWS.variant == variant)
+                    & ROWS.seed.isna() & (ROWS.metric == "best_epoch")]
+        assert mean.n_seeds.tolist() == [len(seeds)], (page, table, model, variant)

@@ -6,7 +6,16 @@ import pytest
 
 from mmrec_core import evaluate
 from mmrec_core.papers import compare, paper_claims
-from mmrec_core.results import COLUMNS, ResultRow, RunRecord, read_results, read_run_records, write_rows
+from mmrec_core.results import (
+    COLUMNS,
+    OwnershipError,
+    ResultRow,
+    RunRecord,
+    ownership_conflicts,
+    read_results,
+    read_run_records,
+    write_rows,
+)
 
 
 def _row(**kw):
@@ -16,25 +25,71 @@ def _row(**kw):
     return ResultRow(**base)
 
 
-def test_write_rows_upserts_by_key(tmp_path):
-    write_rows([_row(value=0.93), _row(subset="train", value=0.68)], tmp_path)
-    write_rows([_row(value=0.91, std=0.01, n_seeds=3)], tmp_path)
+def test_write_rows_upserts_by_key_in_the_writers_own_file(tmp_path):
+    write_rows([_row(value=0.93), _row(subset="train", value=0.68)], tmp_path, writer="10_baselines")
+    write_rows([_row(value=0.91, std=0.01, n_seeds=3)], tmp_path, writer="10_baselines")
+    assert [p.name for p in (tmp_path / "records").iterdir()] == ["10_baselines.csv"]
     frame = read_results(tmp_path)
-    assert list(frame.columns) == COLUMNS
+    assert list(frame.columns) == COLUMNS + ["page"] and set(frame.page) == {"10_baselines"}
     assert len(frame) == 2
     test = frame[frame.subset == "test"].iloc[0]
     assert test.value == pytest.approx(0.91) and test["std"] == pytest.approx(0.01) and test.n_seeds == 3
     assert test.commit and test.created
     # a quick-profile row with the same key does not replace the paper row
-    write_rows([_row(value=2.0, profile="quick")], tmp_path)
+    write_rows([_row(value=2.0, profile="quick")], tmp_path, writer="10_baselines")
     assert len(read_results(tmp_path)) == 3
     assert read_results(tmp_path, profile="paper", subset="test").value.tolist() == [pytest.approx(0.91)]
 
 
-@pytest.mark.parametrize("bad", [dict(metric="hit@10"), dict(model=""), dict(metric="a:b"), dict(profile="fast")])
-def test_result_rows_validate_names(bad):
+def test_records_are_typed_and_read_back_exactly(tmp_path):
+    value = 0.9521434567891234
+    rows = [_row(metric="rmse", seed=s, value=value + s, best_epoch=7, epoch_cap=50, patience=3) for s in (0, 3)]
+    rows.append(_row(subset="test", slice_by="item", bin="0-5", value=1.2, n_ratings=76, std=0.1, n_seeds=5))
+    write_rows(rows, tmp_path, writer="20_xia_fusion")
+    frame = read_results(tmp_path)
+    assert str(frame.seed.dtype) == "Int64" and str(frame.n_ratings.dtype) == "Int64" and frame.value.dtype == float
+    runs = frame[frame.seed.notna()].sort_values("seed")
+    assert runs.seed.tolist() == [0, 3] and runs.value.tolist() == [value, value + 3]   # no rounding
+    assert runs.epoch_cap.tolist() == [50, 50] and runs.patience.tolist() == [3, 3]
+    sl = frame[frame.slice_by == "item"].iloc[0]
+    assert sl.bin == "0-5" and sl.n_ratings == 76 and pd.isna(sl.seed)
+    assert not frame.metric.str.contains("seed").any()
+
+
+@pytest.mark.parametrize("bad", [dict(metric="rmse_seed3"), dict(seed=1, n_seeds=5),
+                                 dict(slice_by="item"), dict(bin="0-5"), dict(slice_by="movie", bin="0-5")])
+def test_result_rows_refuse_untyped_seeds_and_slices(bad):
     with pytest.raises(ValueError):
         _row(**bad)
+
+
+def test_two_writers_may_not_write_one_key(tmp_path):
+    write_rows([_row(model="SVD++", table="slices", slice_by="item", bin="0-5", value=1.1)], tmp_path, writer="10_baselines")
+    with pytest.raises(OwnershipError, match="10_baselines"):
+        write_rows([_row(model="SVD++", table="slices", slice_by="item", bin="0-5", value=1.0)], tmp_path, writer="40_ours")
+    assert not (tmp_path / "records" / "40_ours.csv").exists()
+    # under its own table name the second page writes freely
+    write_rows([_row(model="SVD++", table="ours_slices", slice_by="item", bin="0-5", value=1.0)], tmp_path, writer="40_ours")
+    frame = read_results(tmp_path)
+    assert ownership_conflicts(frame).empty and sorted(frame.page) == ["10_baselines", "40_ours"]
+    # files that already collide (e.g. copied by hand) are reported
+    (tmp_path / "records" / "41_x.csv").write_text((tmp_path / "records" / "40_ours.csv").read_text())
+    clash = ownership_conflicts(read_results(tmp_path))
+    assert len(clash) == 1 and clash.pages[0] == ["40_ours", "41_x"]
+    with pytest.raises(ValueError, match="writer"):
+        write_rows([_row()], tmp_path, writer="../escape")
+
+
+def test_a_failed_run_keeps_the_last_good_provenance(tmp_path):
+    good = RunRecord(notebook="10_baselines", profile="paper", parameters={}, seconds=285.6, commit="a" * 40)
+    good.save(tmp_path)
+    before = (tmp_path / "runs" / "10_baselines.json").read_text()
+    RunRecord(notebook="10_baselines", profile="paper", parameters={}, seconds=0.4, commit="b" * 40,
+              status="failed").save(tmp_path)
+    assert (tmp_path / "runs" / "10_baselines.json").read_text() == before
+    both = read_run_records(tmp_path).set_index("status")
+    assert both.loc["ok", "commit"] == "a" * 40 and both.loc["failed", "commit"] == "b" * 40
+    assert read_run_records(tmp_path, status="ok").seconds.tolist() == [285.6]
 
 
 def test_run_record_round_trip(tmp_path):

@@ -89,7 +89,12 @@ def test_quick_replicate_through_the_experiment_layer(exp, tmp_path):
     assert test["mean"] == pytest.approx(np.mean([o.metrics["test"]["rmse"] for o in runs.outcomes]))
     rows = runs.rows(paper="xia", table="table2")
     assert {r.model for r in rows} == {"Aljunid"} and all(r.encoder_text == r.encoder_image == "" for r in rows)
-    assert {"rmse_seed0", "rmse_seed1", "mae_seed0"} <= {r.metric for r in rows}
+    per_run = {(r.subset, r.metric, r.seed): r for r in rows if r.seed is not None}
+    assert {("test", "rmse", 0), ("test", "rmse", 1), ("test", "mae", 0), ("val", "rmse", 1)} <= set(per_run)
+    run = per_run[("test", "rmse", 1)]
+    assert run.value == runs.of("default")[1].metrics["test"]["rmse"] and run.n_seeds == 1 and run.std is None
+    assert run.epoch_cap == 4 and run.patience == 1 and run.best_epoch == runs.of("default")[1].best_epoch
+    assert run.run_key.startswith("aljunid-") and len(run.code_fingerprint) == 12 and len(run.feature_hash) == 16
     again = experiment.replicate("aljunid", {"default": AljunidConfig(**TINY)}, [0, 1], exp, train,
                                  root=tmp_path, progress=False)
     assert all(o.reused for o in again.outcomes)

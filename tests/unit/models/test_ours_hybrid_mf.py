@@ -109,10 +109,12 @@ def test_recorded_slice_rows_read_back_as_the_slice_table(exp):
     rng = np.random.default_rng(0)
     preds = {"Item-CF": [y + rng.normal(0, 0.5, len(y)) for _ in range(2)], "SVD++": [y + 0.25]}
     table = slices.slice_table(exp.split, preds, edges=(5, 20, 40))
-    # two pages recording the same model's slices give one copy; the other table is ignored
+    # two pages record the same model's slices under their own tables: the sources say which is read
     rows = rows_frame(slices.slice_rows(table, exp) + slices.slice_rows(table, exp, result_table="other"))
-    back = slices.recorded_table(pd.concat([rows, rows]), dataset=exp.identity["dataset"], edges=(5, 20, 40))
-    assert set(slices.recorded_table(rows, dataset=exp.identity["dataset"]).bin) <= {"0-5", "6-20"}  # other edges
+    assert (rows.subset == "test").all() and set(rows.slice_by) == {"item", "user"} and rows.n_ratings.notna().all()
+    sources = {"SVD++": "slices", "Item-CF": "slices"}
+    back = slices.recorded_table(rows, sources, dataset=exp.identity["dataset"], edges=(5, 20, 40))
+    assert set(slices.recorded_table(rows, sources, dataset=exp.identity["dataset"]).bin) <= {"0-5", "6-20"}  # other edges
     assert len(back) == len(table)
     merged = back.merge(table, on=["model", "by", "bin"], suffixes=("", "_orig"))
     assert len(merged) == len(table)
@@ -123,10 +125,7 @@ def test_recorded_slice_rows_read_back_as_the_slice_table(exp):
         labels = list(dict.fromkeys(back[back["by"] == by].bin))
         assert labels == slices.bin_labels_sorted(labels)
     assert slices.bin_labels_sorted([">40", "21-40", "0-5", "6-20"]) == ["0-5", "6-20", "21-40", ">40"]
-    assert slices.recorded_table(rows, dataset="ml-1m").empty
-    only = slices.recorded_table(rows, dataset=exp.identity["dataset"], models=["SVD++", "Item-CF", "nobody"], edges=(5, 20, 40))
+    assert slices.recorded_table(rows, sources, dataset="ml-1m").empty
+    only = slices.recorded_table(rows, {"SVD++": "other", "Item-CF": "slices", "nobody": "slices"},
+                                 dataset=exp.identity["dataset"], edges=(5, 20, 40))
     assert list(dict.fromkeys(only.model)) == ["SVD++", "Item-CF"]
-    broken = rows.copy()
-    broken.loc[broken.table == "slices", "notes"] = "hand-edited"
-    with pytest.raises(ValueError, match="do not start with '<n> test ratings'"):
-        slices.recorded_table(broken, dataset=exp.identity["dataset"], edges=(5, 20, 40))
