@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from types import SimpleNamespace
 
 
 def bench(data_home, epochs=3, batch=1024, threads=1, synthetic=False):
@@ -27,6 +26,7 @@ def bench(data_home, epochs=3, batch=1024, threads=1, synthetic=False):
 
     from mmrec_core import experiment
     from mmrec_core.models.aljunid import AljunidConfig, build_aljunid
+    from mmrec_core.notebook import DataContext
     from mmrec_core.train import TrainConfig, fit
 
     torch.set_num_threads(threads)
@@ -34,7 +34,7 @@ def bench(data_home, epochs=3, batch=1024, threads=1, synthetic=False):
         from mmrec_core.data import write_synthetic_movielens
 
         data_home = write_synthetic_movielens(tempfile.mkdtemp(prefix="bench-aljunid-"))
-    ctx = SimpleNamespace(dataset="ml-100k", data_home=data_home, profile="bench")
+    ctx = DataContext(dataset="ml-100k", data_home=data_home, profile="bench")
     exp = experiment.prepare(ctx, split_seed=0)
     model = build_aljunid(AljunidConfig(), exp.encoder)
     cfg = TrainConfig(lr=1e-3, epochs=epochs, batch_size=batch, patience=epochs + 1, progress=False,

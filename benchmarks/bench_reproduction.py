@@ -69,7 +69,7 @@ def main(argv=None) -> int:
         if any(s["status"] == "failed" for s in statuses):
             print(statuses)
             return 1
-    from mmrec_core.runner import NOTEBOOKS
+    from mmrec_core.runner import available_notebooks
 
     runs = read_run_records()
     runs = runs[(runs.profile == "paper") & (runs.status == "ok")]
@@ -79,8 +79,9 @@ def main(argv=None) -> int:
     # the pages ran under different thread counts (two 1-thread processes, or one with 2): name them all
     device = ", ".join(sorted(set(map(str, runs["env_device"])))) if "env_device" in runs else "?"
     record = {r.notebook: r for r in runs.itertuples()}
+    specs = available_notebooks()
     table = cold_estimate({n: float(r.seconds) for n, r in record.items()}, read_training_ledgers(),
-                          [s.name for s in NOTEBOOKS], {s.name for s in NOTEBOOKS if "run_cache.py" in s.code})
+                          [s.name for s in specs], {s.name for s in specs if s.uses_run_cache})
     rows = []
     for t in table:
         r = record[t["notebook"]]

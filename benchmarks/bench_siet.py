@@ -18,7 +18,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,12 +28,13 @@ def bench(batch=1024, epochs=3, bf16=True, threads=2, window=4, data_home=None, 
 
     from mmrec_core import experiment
     from mmrec_core.models.siet import SietConfig, add_history, build_siet
+    from mmrec_core.notebook import DataContext
     from mmrec_core.paths import data_home as default_home
     from mmrec_core.train import autocast, take
 
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
-    ctx = SimpleNamespace(dataset=dataset, data_home=Path(data_home) if data_home else default_home(), profile="paper")
+    ctx = DataContext(dataset=dataset, data_home=Path(data_home) if data_home else default_home(), profile="paper")
     exp = add_history(experiment.prepare(ctx, split_seed=0), window, candidates=False)
     train = exp.data["train"]
     n = len(train["rating"])

@@ -20,13 +20,13 @@ import argparse
 import os
 import tempfile
 import time
-from types import SimpleNamespace
 
 
 def bench(data_home, seeds=(0, 1, 2, 3, 4), threads=1, synthetic=False, epochs=200, patience=5):
     import torch
 
     from mmrec_core import experiment, tsem_inputs
+    from mmrec_core.notebook import DataContext
     from mmrec_core.train import TrainConfig
 
     torch.set_num_threads(threads)
@@ -35,7 +35,7 @@ def bench(data_home, seeds=(0, 1, 2, 3, 4), threads=1, synthetic=False, epochs=2
 
         data_home = write_synthetic_movielens(tempfile.mkdtemp(prefix="bench-tsem-"))
     text, image = ("tiny-bert", "tiny-cnn") if synthetic else ("minilm-l6", "efficientnet-lite0")
-    ctx = SimpleNamespace(dataset="ml-100k", data_home=data_home, profile="bench")
+    ctx = DataContext(dataset="ml-100k", data_home=data_home, profile="bench")
     t0 = time.perf_counter()
     exp = experiment.prepare(ctx, split_seed=0, split_fractions=(0.8, 0.1, 0.1), text_encoder=text, text_fields=("plot",),
                              text_preprocess={"max_length": 64, "remove_stop_words": True, "remove_punctuation": True,

@@ -70,11 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         print(write_synthetic_movielens(args.folder, SyntheticSpec(seed=args.seed)))
         return 0
     if args.command == "list":
-        from .runner import NOTEBOOK_DIR, NOTEBOOKS
+        from .runner import available_notebooks
 
-        for s in NOTEBOOKS:
-            present = (NOTEBOOK_DIR / f"{s.name}.ipynb").exists()
-            print(f"{s.name:<22} {'' if present else '(not yet written)'}")
+        for s in available_notebooks():
+            print(f"{s.name:<22} {'results only' if not s.needs_real_data else 'real data'}; "
+                  f"{len(s.code)} package files{'; trains through the run cache' if s.uses_run_cache else ''}")
         return 0
     return 2
 

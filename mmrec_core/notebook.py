@@ -22,10 +22,10 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .ledger import TrainingLedger
 from .paths import REPO_ROOT, cache_home, data_home, results_dir, show_path  # noqa: F401  (show_path: re-exported)
 
 QUICK_BANNER = (
@@ -55,6 +55,7 @@ class NotebookContext:
     results_dir: Path
     commit: str = ""
     parameters: dict = field(default_factory=dict)
+    ledger: TrainingLedger = field(default_factory=TrainingLedger)   # the runs this page trained or reused
 
     @property
     def quick(self) -> bool:
@@ -119,20 +120,21 @@ class NotebookContext:
         return f"{len(rows)} rows -> {show_path(path)}" + (f"; training ledger -> {show_path(ledger)}" if ledger else "")
 
     def write_training_ledger(self) -> Path | None:
-        """Write the runs this kernel used (trained or loaded from the run cache, with their training
+        """Write the runs this page used (trained or loaded from the run cache, with their training
         seconds) to ``<results>/training/<notebook>.json``; None when it used none."""
-        from .experiment import TRAINING_LEDGER
+        return self.ledger.write(self.results_dir / "training" / f"{self.notebook}.json",
+                                 notebook=self.notebook, commit=self.commit, profile=self.profile)
 
-        if not TRAINING_LEDGER:
-            return None
-        out = self.results_dir / "training" / f"{self.notebook}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        body = {"notebook": self.notebook, "commit": self.commit, "profile": self.profile,
-                "runs": dict(sorted(TRAINING_LEDGER.items()))}
-        tmp = out.with_suffix(".json.partial")
-        tmp.write_text(json.dumps(body, indent=1) + "\n")
-        tmp.replace(out)
-        return out
+
+@dataclass
+class DataContext:
+    """What :func:`mmrec_core.experiment.prepare` reads outside a page (scripts, tests): a dataset in a
+    data home under a profile, with its own training ledger. Pages pass their :class:`NotebookContext`."""
+
+    dataset: str
+    data_home: Path
+    profile: str = "quick"
+    ledger: TrainingLedger = field(default_factory=TrainingLedger)
 
 
 def synthetic_home(seed: int = 0, **spec_overrides) -> Path:
@@ -232,9 +234,6 @@ def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookC
                 f"{notebook}: PROFILE='paper' but the data home {show_path(home)} holds synthetic "
                 f"data ({SYNTHETIC_MANIFEST}); paper numbers come only from the real releases. "
                 f"Use PROFILE='quick' or point MMREC_DATA / DATA_HOME at the real data.")
-    ledger = getattr(sys.modules.get("mmrec_core.experiment"), "TRAINING_LEDGER", None)
-    if ledger is not None:   # a new page starts a new training ledger
-        ledger.clear()
     ctx = NotebookContext(notebook, profile, dataset, home, res, git_commit(), params)
     import warnings
 

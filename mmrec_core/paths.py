@@ -65,48 +65,68 @@ def hash_package_sources(h, parts, repo_root: Path | None = None) -> None:
             h.update(path.read_bytes())
 
 
-def package_imports(parts, repo_root: Path | None = None) -> tuple[str, ...]:
-    """Every package file reachable from ``parts`` through its imports inside ``mmrec_core``.
+def package_imports(parts=(), repo_root: Path | None = None, sources=()) -> tuple[str, ...]:
+    """Every package file reachable from ``parts`` and ``sources`` through imports inside ``mmrec_core``.
 
-    parts: files relative to ``mmrec_core/`` (``"models/fusion.py"``). Imports anywhere in a file count,
-    also those inside functions (a lazy ``from ..features.encoders import load_encoder`` is code the
-    numbers depend on too); a package import adds its ``__init__.py``. Returns sorted relative paths,
-    the ``parts`` included. This replaces hand-kept lists of the files a model's numbers depend on.
+    parts: files relative to ``mmrec_core/`` (``"models/fusion.py"``); sources: Python source texts
+    outside the package (a notebook's code) whose ``mmrec_core`` imports start the walk. Imports
+    anywhere in a file count, also those inside functions (a lazy ``from ..features.encoders import
+    load_encoder`` is code the numbers depend on too); a package import adds its ``__init__.py``.
+    Returns sorted relative paths, the ``parts`` included. This replaces hand-kept lists of the files
+    a model's numbers (or a page) depend on.
     """
-    import ast
-
     package = (Path(repo_root) if repo_root is not None else REPO_ROOT) / "mmrec_core"
     seen: set[str] = set()
     todo = [p for p in parts if (package / p).is_file()]
+    for text in sources:
+        todo += _imported_files(_parse(text, ipython=True), (), package)
     while todo:
         rel = todo.pop()
         if rel in seen:
             continue
         seen.add(rel)
         here = (package / rel).parent.relative_to(package).parts
-        for node in ast.walk(ast.parse((package / rel).read_text())):
-            if isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = list(here[: len(here) - node.level + 1]) if node.level <= len(here) + 1 else None
-                elif (node.module or "").split(".")[0] == "mmrec_core":
-                    base = []
-                    node = ast.ImportFrom(module=".".join(node.module.split(".")[1:]) or None, names=node.names, level=1)
-                else:
+        todo += [f for f in _imported_files(_parse((package / rel).read_text()), here, package) if f not in seen]
+    return tuple(sorted(seen))
+
+
+def _parse(text: str, ipython: bool = False):
+    """A module's syntax tree; with ``ipython`` (notebook code) lines of magics and shell commands
+    (``%matplotlib``, ``!cmd``) are blanked first."""
+    import ast
+
+    if ipython:
+        text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines())
+    return ast.parse(text)
+
+
+def _imported_files(tree, here: tuple, package: Path) -> list[str]:
+    """Package files (relative to ``package``) that the imports of ``tree`` load; ``here``: the folder
+    of the importing file inside the package (relative imports), ``()`` outside it."""
+    import ast
+
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                if node.level > len(here) + 1:
                     continue
-                if base is None:
-                    continue
+                base = list(here[: len(here) - node.level + 1])
                 mod = base + (node.module.split(".") if node.module else [])
-                names = [mod] + [mod + [a.name] for a in node.names]
-            elif isinstance(node, ast.Import):
-                names = [a.name.split(".")[1:] for a in node.names if a.name.split(".")[0] == "mmrec_core"]
+            elif (node.module or "").split(".")[0] == "mmrec_core":
+                mod = node.module.split(".")[1:]
             else:
                 continue
-            for mod in names:
-                for i in range(len(mod) + 1):   # each package on the way runs its __init__.py
-                    for cand in ("/".join(mod[:i] + ["__init__.py"]), "/".join(mod[:i]) + ".py" if i == len(mod) and mod else None):
-                        if cand and (package / cand).is_file() and cand not in seen:
-                            todo.append(cand)
-    return tuple(sorted(seen))
+            names = [mod] + [mod + [a.name] for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name.split(".")[1:] for a in node.names if a.name.split(".")[0] == "mmrec_core"]
+        else:
+            continue
+        for mod in names:
+            for i in range(len(mod) + 1):   # each package on the way runs its __init__.py
+                cands = ["/".join(mod[:i] + ["__init__.py"])] + (["/".join(mod) + ".py"] if i == len(mod) and mod else [])
+                out += [c for c in cands if (package / c).is_file()]
+    return out
 
 
 def show_path(path) -> str:

@@ -25,41 +25,48 @@ BOOK_NOTEBOOK_DIR = REPO_ROOT / "book" / "notebooks"
 
 @dataclass(frozen=True)
 class NotebookSpec:
-    """A notebook of the book. Quick-profile parameters live in ``configs/quick/<name>.yaml``."""
+    """A notebook of the book, read from the notebook itself (:func:`notebook_spec`); no list to keep.
+
+    Quick-profile parameters live in ``configs/quick/<name>.yaml`` (optional).
+    """
 
     name: str
     needs_real_data: bool = True
-    # package code whose change invalidates the notebook's results (besides the shared core)
+    # package files whose change invalidates the notebook's results: what its code cells import
     code: tuple[str, ...] = ()
 
+    @property
+    def uses_run_cache(self) -> bool:
+        return "run_cache.py" in self.code
 
-CORE_CODE = ("data", "evaluate.py", "results.py", "notebook.py", "papers.py", "plots.py", "paths.py",
-             "device.py", "progress.py")
 
+def notebook_spec(path: str | Path) -> NotebookSpec:
+    """The :class:`NotebookSpec` of one source notebook.
 
-# Order matters: later notebooks read what earlier ones wrote (features cache, results/records/).
-NOTEBOOKS: tuple[NotebookSpec, ...] = (
-    NotebookSpec("00_data"),
-    NotebookSpec("01_features", code=("features",)),
-    NotebookSpec("10_baselines", code=("baselines", "slices.py")),
-    NotebookSpec("20_xia_fusion", code=("features", "models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py")),
-    NotebookSpec("21_mu", code=("features", "models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py")),
-    NotebookSpec("22_siet", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py", "ranking.py",
-                                  "baselines")),
-    NotebookSpec("23_aljunid", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py", "baselines")),
-    NotebookSpec("30_tsem", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "tsem_inputs.py",
-                                  "tsem_eval.py", "features", "baselines", "claims.py")),
-    NotebookSpec("40_ours", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py",
-                                  "features", "baselines", "claims.py")),
-    NotebookSpec("41_fusion_content", code=("models", "train.py", "inputs.py", "experiment.py", "run_cache.py", "slices.py",
-                                            "features", "baselines", "claims.py")),
-    NotebookSpec("90_paper_vs_ours", needs_real_data=False, code=("claims.py",)),
-    NotebookSpec("91_reproducibility", needs_real_data=False),
-)
+    ``code``: every package file its code cells import, followed through the package's imports
+    (:func:`~mmrec_core.paths.package_imports`); a page that reaches the model registry depends on
+    every registered model's code. ``needs_real_data``: false where the notebook's metadata says
+    ``"mmrec": {"needs_real_data": false}`` (pages that only read results, 90 and 91).
+    """
+    import nbformat
+
+    from .paths import package_imports
+
+    path = Path(path)
+    nb = nbformat.read(str(path), as_version=4)
+    code = package_imports(sources=["\n".join(c.source for c in nb.cells if c.cell_type == "code")])
+    if "models/__init__.py" in code:   # the registry imports its model modules by name
+        from .models import REGISTRY
+
+        code = tuple(sorted(set(code).union(*(e.code_files() for e in REGISTRY.values()))))
+    meta = nb.metadata.get("mmrec", {})
+    return NotebookSpec(path.stem, bool(meta.get("needs_real_data", True)), code)
 
 
 def available_notebooks() -> list[NotebookSpec]:
-    return [s for s in NOTEBOOKS if (NOTEBOOK_DIR / f"{s.name}.ipynb").exists()]
+    """Every source notebook ``notebooks/NN_<name>.ipynb``, in the order of its number: later
+    notebooks read what earlier ones wrote (features cache, ``results/records/``)."""
+    return [notebook_spec(p) for p in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))]
 
 
 def _data_fingerprint(home: Path) -> str:
@@ -95,7 +102,7 @@ def profile_parameters(spec: NotebookSpec, profile: str) -> dict:
 def input_hash(spec: NotebookSpec, parameters: dict, home: Path) -> str:
     h = hashlib.sha256()
     h.update((NOTEBOOK_DIR / f"{spec.name}.ipynb").read_bytes())
-    hash_package_sources(h, CORE_CODE + spec.code, REPO_ROOT)
+    hash_package_sources(h, spec.code, REPO_ROOT)
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     if spec.needs_real_data:
         h.update(_data_fingerprint(home).encode())

@@ -65,7 +65,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from .layers import RatingRegressor
 
 
 @dataclass
@@ -79,7 +80,7 @@ class AljunidConfig:
         return asdict(self)
 
 
-class Aljunid(nn.Module):
+class Aljunid(RatingRegressor):
     """``forward(batch) -> (rating prediction (B,), MSE loss)``; ``predict`` clamps to [1, 5]."""
 
     def __init__(self, cfg: AljunidConfig, n_users: int, n_items: int):
@@ -102,15 +103,8 @@ class Aljunid(nn.Module):
         x = torch.cat([self.user(batch["user"]), self.item(batch["item"])], dim=-1)
         # "predicts the score through forward propagation" (Xia, section 2): dense layers, one output
         out = self.out(self.mlp(x)).squeeze(-1)
-        loss = F.mse_loss(out.float(), batch["rating"]) if "rating" in batch else None
+        loss = self.mse_loss(out, batch)
         return out, loss
-
-    def output_to_rating(self, out):
-        return out.float().clamp(1.0, 5.0)
-
-    @torch.no_grad()
-    def predict(self, batch):
-        return self.output_to_rating(self(batch)[0])
 
 
 def build_aljunid(cfg: AljunidConfig, encoder) -> Aljunid:

@@ -1,4 +1,7 @@
-"""Building blocks shared by the replicas (part of the code fingerprint of the models that use them).
+"""Building blocks shared by the replicas (part of the code fingerprint of the models that import them).
+
+:class:`RatingRegressor` is the one regression tail of every model whose output is the rating
+itself: the MSE loss against the rating, the clamp to [1, 5] and ``predict``.
 
 :class:`ByteDropout` is inverted dropout whose keep-mask comes from random *bytes*: one draw of the
 CPU generator yields 7 mask entries, where ``torch.nn.Dropout`` draws a Bernoulli sample per entry
@@ -11,6 +14,28 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
+
+RATING_RANGE = (1.0, 5.0)    # MovieLens stars: every regression prediction is clamped to it
+
+
+class RatingRegressor(nn.Module):
+    """Base of the models that output the rating itself (every replica but the fusion classifier).
+
+    ``forward(batch) -> (output (B,), loss)``: a subclass computes its output and calls
+    :meth:`mse_loss` (adding any penalty of its own); ``predict`` is the clamped output.
+    """
+
+    def mse_loss(self, out, batch):
+        """Mean squared error of ``out`` against ``batch["rating"]`` in float32; None without ratings."""
+        return F.mse_loss(out.float(), batch["rating"]) if "rating" in batch else None
+
+    def output_to_rating(self, out):
+        return out.float().clamp(*RATING_RANGE)
+
+    @torch.no_grad()
+    def predict(self, batch):
+        return self.output_to_rating(self(batch)[0])
 
 
 def byte_keep_mask(shape, p: float, device=None) -> tuple[torch.Tensor, float]:

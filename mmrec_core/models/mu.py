@@ -55,9 +55,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from ..features.images import IMAGENET_MEAN, IMAGENET_STD
+from .layers import RatingRegressor
 
 
 @dataclass
@@ -92,7 +92,7 @@ class PosterCNN(nn.Module):
         return self.net(x).mean(dim=(2, 3))
 
 
-class Mu(nn.Module):
+class Mu(RatingRegressor):
     """``forward(batch) -> (rating prediction (B,), MSE loss)``; ``predict`` clamps to [1, 5]."""
 
     USER = ("user", "age", "gender", "occupation", "zip")
@@ -142,15 +142,8 @@ class Mu(nn.Module):
             parts.append(self.poster_features(row))
         i = torch.cat(parts, dim=-1)
         out = self.head(torch.cat([self.user_tower(u), self.item_tower(i)], dim=-1)).squeeze(-1)
-        loss = F.mse_loss(out.float(), batch["rating"]) if "rating" in batch else None
+        loss = self.mse_loss(out, batch)
         return out, loss
-
-    def output_to_rating(self, out):
-        return out.float().clamp(1.0, 5.0)
-
-    @torch.no_grad()
-    def predict(self, batch):
-        return self.output_to_rating(self(batch)[0])
 
 
 def build_mu(cfg: MuConfig, encoder) -> Mu:

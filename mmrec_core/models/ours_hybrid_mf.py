@@ -46,8 +46,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
+from .layers import RatingRegressor
 from .tsem_parts import MaskedProjection
 
 
@@ -67,7 +67,7 @@ class HybridMFConfig:
         return asdict(self)
 
 
-class HybridMF(nn.Module):
+class HybridMF(RatingRegressor):
     """``forward(batch) -> (rating (B,), MSE + L2)``; ``predict`` clamps to [1, 5]."""
 
     USER_ATTRIBUTES = ("age", "gender", "occupation")
@@ -135,7 +135,7 @@ class HybridMF(nn.Module):
         out = self.mu + bias + (user * item).sum(-1)
         if "rating" not in batch:
             return out, None
-        loss = F.mse_loss(out.float(), batch["rating"])
+        loss = self.mse_loss(out, batch)
         if self.training:
             loss = loss + self.cfg.l2 * ((p ** 2).sum(-1) + (q ** 2).sum(-1) + bu ** 2 + bi ** 2).mean()
             if extra is not None and self.cfg.content_l2:
@@ -143,13 +143,6 @@ class HybridMF(nn.Module):
             if attr is not None and self.cfg.content_l2:
                 loss = loss + self.cfg.content_l2 * (attr ** 2).sum(-1).mean()
         return out, loss
-
-    def output_to_rating(self, out):
-        return out.float().clamp(1.0, 5.0)
-
-    @torch.no_grad()
-    def predict(self, batch):
-        return self.output_to_rating(self(batch)[0])
 
 
 def content_keys(cfg: HybridMFConfig, encoder) -> list[str]:

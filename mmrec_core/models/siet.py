@@ -102,7 +102,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import ByteDropout, byte_dropout
+from .layers import ByteDropout, RatingRegressor, byte_dropout
 
 HISTORY_RULE = "train-only, timestamp strictly earlier, ties by item id"
 RANK_RULE = "test users x items not rated in train or val; history = last train ratings"
@@ -238,7 +238,7 @@ def attention(q, k, v, mask, dropout_p: float = 0.0):
     return torch.matmul(byte_dropout(p, dropout_p, training=dropout_p > 0), v)
 
 
-class Siet(nn.Module):
+class Siet(RatingRegressor):
     """``forward(batch) -> (rating prediction (B,), MSE loss)``; ``predict`` clamps to [1, 5]."""
 
     USER = ("age", "gender", "occupation")
@@ -308,15 +308,8 @@ class Siet(nn.Module):
         x = self.block(x, mask)
         feats = [x.flatten(1)] + [emb(batch[n]) for n, emb in self.user_emb.items()]
         out = self.head(torch.cat(feats, dim=-1)).squeeze(-1)
-        loss = F.mse_loss(out.float(), batch["rating"]) if "rating" in batch else None
+        loss = self.mse_loss(out, batch)
         return out, loss
-
-    def output_to_rating(self, out):
-        return out.float().clamp(1.0, 5.0)
-
-    @torch.no_grad()
-    def predict(self, batch):
-        return self.output_to_rating(self(batch)[0])
 
 
 def row_to_item(encoder) -> np.ndarray:

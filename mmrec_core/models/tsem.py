@@ -59,8 +59,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
+from .layers import RatingRegressor
 from .tsem_parts import MaskedProjection, PosterBackbone, item_content_table
 
 
@@ -84,7 +84,7 @@ class TSEMConfig:
         return asdict(self)
 
 
-class TSEM(nn.Module):
+class TSEM(RatingRegressor):
     """``forward(batch) -> (rating (B,), MSE)``; ``predict`` clamps to [1, 5]."""
 
     def __init__(self, cfg: TSEMConfig, n_users: int, content: torch.Tensor, n_genres: int,
@@ -141,17 +141,10 @@ class TSEM(nn.Module):
         out = self.head(torch.cat([dot, self.freq(batch["user_genre_freq"])], dim=-1)).squeeze(-1)
         if "rating" not in batch:
             return out, None
-        loss = F.mse_loss(out.float(), batch["rating"])
+        loss = self.mse_loss(out, batch)
         if self.training and self.cfg.l2:
             loss = loss + self.cfg.l2 * (user ** 2).sum(-1).mean()
         return out, loss
-
-    def output_to_rating(self, out):
-        return out.float().clamp(1.0, 5.0)
-
-    @torch.no_grad()
-    def predict(self, batch):
-        return self.output_to_rating(self(batch)[0])
 
 
 def build_tsem(cfg: TSEMConfig, encoder) -> TSEM:

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from .layers import RatingRegressor
 
 
 @dataclass
@@ -36,7 +37,7 @@ class TsemMFConfig:
         return asdict(self)
 
 
-class TsemMF(nn.Module):
+class TsemMF(RatingRegressor):
     """``forward(batch) -> (rating (B,), MSE + L2)``; ``predict`` clamps to [1, 5]."""
 
     def __init__(self, cfg: TsemMFConfig, n_users: int, n_items: int, global_mean: float):
@@ -61,17 +62,10 @@ class TsemMF(nn.Module):
         out = self.mu + bu + bi + (p * q).sum(-1)            # Koren et al. 2009, eq. 4
         if "rating" not in batch:
             return out, None
-        loss = F.mse_loss(out.float(), batch["rating"])
+        loss = self.mse_loss(out, batch)
         if self.training and self.cfg.l2:
             loss = loss + self.cfg.l2 * ((p ** 2).sum(-1) + (q ** 2).sum(-1) + bu ** 2 + bi ** 2).mean()
         return out, loss
-
-    def output_to_rating(self, out):
-        return out.float().clamp(1.0, 5.0)
-
-    @torch.no_grad()
-    def predict(self, batch):
-        return self.output_to_rating(self(batch)[0])
 
 
 def build_tsem_mf(cfg: TsemMFConfig, encoder) -> TsemMF:

@@ -53,6 +53,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .layers import RatingRegressor
 from .tsem_parts import MaskedProjection, item_content_table
 
 
@@ -74,7 +75,7 @@ class TsemMFNNConfig:
         return asdict(self)
 
 
-class TsemMFNN(nn.Module):
+class TsemMFNN(RatingRegressor):
     """``forward(batch) -> (rating (B,), MSE + genre_weight * BCE)``; ``predict`` clamps to [1, 5]."""
 
     def __init__(self, cfg: TsemMFNNConfig, n_users: int, n_items: int, genre_table, text=None, cast=None,
@@ -119,7 +120,7 @@ class TsemMFNN(nn.Module):
         out = self.head(torch.cat([mf, item], dim=-1)).squeeze(-1)  # "concatenated and passed through a neural network"
         if "rating" not in batch:
             return out, None
-        loss = F.mse_loss(out.float(), batch["rating"])
+        loss = self.mse_loss(out, batch)
         if self.training and self.cfg.l2:
             loss = loss + self.cfg.l2 * ((p ** 2).sum(-1) + (q ** 2).sum(-1)).mean()
         if self.training and self.cfg.genre_weight:
@@ -127,13 +128,6 @@ class TsemMFNN(nn.Module):
             logits = self.genre_head(item).float()
             loss = loss + self.cfg.genre_weight * F.binary_cross_entropy_with_logits(logits, self.genres[rows])
         return out, loss
-
-    def output_to_rating(self, out):
-        return out.float().clamp(1.0, 5.0)
-
-    @torch.no_grad()
-    def predict(self, batch):
-        return self.output_to_rating(self(batch)[0])
 
     @torch.no_grad()
     def predict_genres(self, batch):

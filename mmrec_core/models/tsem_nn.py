@@ -31,8 +31,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
+from .layers import RatingRegressor
 from .tsem_parts import item_content_table
 
 
@@ -48,7 +48,7 @@ class TsemNNConfig:
         return asdict(self)
 
 
-class TsemNN(nn.Module):
+class TsemNN(RatingRegressor):
     """``forward(batch) -> (rating (B,), MSE loss)``; ``predict`` clamps to [1, 5]."""
 
     def __init__(self, cfg: TsemNNConfig, n_users: int, content: torch.Tensor):
@@ -68,15 +68,8 @@ class TsemNN(nn.Module):
         # "an user embedding layer" + "genome ratings of each movie"
         x = torch.cat([self.user(batch["user"]), self.content[batch["item_row"]]], dim=-1)
         out = self.out(self.mlp(x)).squeeze(-1)     # "2 linear layers with Relu activations and a classifier"
-        loss = F.mse_loss(out.float(), batch["rating"]) if "rating" in batch else None
+        loss = self.mse_loss(out, batch)
         return out, loss
-
-    def output_to_rating(self, out):
-        return out.float().clamp(1.0, 5.0)
-
-    @torch.no_grad()
-    def predict(self, batch):
-        return self.output_to_rating(self(batch)[0])
 
 
 def build_tsem_nn(cfg: TsemNNConfig, encoder) -> TsemNN:

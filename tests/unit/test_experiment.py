@@ -15,6 +15,7 @@ torch = pytest.importorskip("torch")
 from mmrec_core import evaluate, experiment  # noqa: E402
 from mmrec_core.models import REGISTRY, ModelEntry, get_model  # noqa: E402
 from mmrec_core.models.mu import MuConfig  # noqa: E402
+from mmrec_core.notebook import DataContext
 from mmrec_core.train import TrainConfig  # noqa: E402
 
 TINY = dict(embed_dim=4, d_hidden=8, cnn_channels=(4, 4, 4), dropout=0.1)
@@ -23,7 +24,7 @@ TRAIN = TrainConfig(lr=3e-3, epochs=3, batch_size=128, patience=1, progress=Fals
 
 @pytest.fixture(scope="module")
 def exp(synthetic_home_ro):
-    ctx = SimpleNamespace(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    ctx = DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
     return experiment.prepare(ctx, split_seed=0, poster_size=8)
 
 
@@ -232,7 +233,7 @@ def test_replicate_skips_runs_trained_elsewhere_and_comes_back_to_them(exp, monk
         return SimpleNamespace(seed=seed, variant=task[1], model="mu", folder=f"/runs/mu-seed{seed}", seconds=1.0,
                                reused=False, epochs_run=1, best_epoch=1, device="cpu")
 
-    monkeypatch.setattr(experiment, "run_task", fake_run_task)
+    monkeypatch.setattr(experiment.runs, "run_task", fake_run_task)
     runs = experiment.replicate("mu", {"a": MuConfig()}, [0, 1, 2], exp, TrainConfig(epochs=1), progress=False)
     assert [o.seed for o in runs.outcomes] == [0, 1, 2]            # the order of the tasks
     assert calls == [(0, False), (1, False), (2, False), (0, False), (0, True)]
@@ -273,17 +274,22 @@ def test_a_resumed_run_records_the_time_of_every_epoch(exp, tmp_path, monkeypatc
     assert rec["resumed_from"] == 2 and rec["seconds"] == pytest.approx(out.seconds)
 
 
-def test_the_training_ledger_keeps_each_run_once_and_marks_where_it_was_trained(exp, tmp_path, synthetic_home_ro):
+def test_the_training_ledger_keeps_each_run_once_and_marks_where_it_was_trained(tmp_path, synthetic_home_ro):
+    from dataclasses import replace
+
     from mmrec_core.notebook import start
     from mmrec_core.results import ResultRow
 
     ctx = start("21_mu", {"PROFILE": "quick", "DATA_HOME": str(synthetic_home_ro), "RESULTS_DIR": str(tmp_path / "res")},
                 show_banner=False)
-    assert experiment.TRAINING_LEDGER == {}                      # a new page starts an empty ledger
+    assert ctx.ledger == {}                                      # a new page starts an empty ledger
+    exp = experiment.prepare(ctx, split_seed=0, poster_size=8)
+    assert exp.ledger is ctx.ledger                              # handed over explicitly, no global
     first = experiment.replicate("mu", {"single": VARIANTS["single"]}, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
-    again = experiment.replicate("mu", {"single": VARIANTS["single"]}, [0, 1], exp, TRAIN, root=tmp_path, progress=False)
+    again = experiment.replicate("mu", {"single": VARIANTS["single"]}, [0, 1], replace(exp), TRAIN, root=tmp_path,
+                                 progress=False)                 # a derived experiment keeps the page's ledger
     assert all(o.reused for o in again.outcomes)
-    ledger = experiment.TRAINING_LEDGER
+    ledger = ctx.ledger
     assert sorted(ledger) == sorted(Path(o.folder).name for o in first.outcomes)
     assert not any(r["reused"] for r in ledger.values())         # trained here first: stays "trained"
     assert [ledger[Path(o.folder).name]["seconds"] for o in first.outcomes] == [round(o.seconds, 1) for o in first.outcomes]
@@ -294,9 +300,37 @@ def test_the_training_ledger_keeps_each_run_once_and_marks_where_it_was_trained(
     assert "training ledger" in ctx.record([row])
     body = json.loads((tmp_path / "res" / "training" / "21_mu.json").read_text())
     assert body["notebook"] == "21_mu" and body["runs"] == json.loads(json.dumps(ledger))
-    start("21_mu", {"PROFILE": "quick", "DATA_HOME": str(synthetic_home_ro), "RESULTS_DIR": str(tmp_path / "res")},
-          show_banner=False)
-    assert experiment.TRAINING_LEDGER == {}
+    other = start("21_mu", {"PROFILE": "quick", "DATA_HOME": str(synthetic_home_ro), "RESULTS_DIR": str(tmp_path / "res")},
+                  show_banner=False)
+    assert other.ledger == {} and len(ctx.ledger) == 3          # pages never share a ledger
+
+
+def test_a_reference_fit_waits_for_the_process_holding_its_lock(exp, tmp_path):
+    """Surprise references go through the run cache's lock: a folder locked elsewhere is not fitted twice."""
+    import threading
+
+    from mmrec_core.run_cache import run_lock
+
+    first = experiment.surprise_reference(exp, "SVD", [0], root=tmp_path)
+    folder = Path(first.outcomes[0].folder)
+    (folder / "result.json").unlink()
+    released = threading.Event()
+
+    def hold():
+        with run_lock(folder):
+            released.wait(5)
+            first_rec = {"metrics": first.outcomes[0].metrics, "seconds": 123.0}
+            (folder / "result.json").write_text(json.dumps(first_rec))   # the other process finishes
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        import time
+        time.sleep(0.2)
+        released.set()
+        again = experiment.surprise_reference(exp, "SVD", [0], root=tmp_path)
+    finally:
+        t.join()
+    assert again.outcomes[0].reused and again.outcomes[0].seconds == 123.0
 
 
 def test_code_fingerprints_follow_imports_not_lists(tmp_path):

@@ -97,3 +97,25 @@ def test_each_runner_process_executes_into_its_own_work_copy(tmp_path, synthetic
     assert statuses[0]["status"] == "failed" and statuses[0]["output"] == seen[0]
     assert seen[0].endswith(f"00_data-{os.getpid()}.ipynb")
     assert not (tmp_path / "out" / "00_data.ipynb").exists()     # nothing replaced the last good copy
+
+
+def test_a_notebooks_spec_comes_from_its_imports_and_metadata(tmp_path):
+    """No hand-kept notebook list: the code a page depends on is what its cells import."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('PROFILE = "paper"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("%matplotlib inline\nfrom mmrec_core import slices\n"
+                                                  "import mmrec_core.notebook as nb")]
+    nb.metadata["mmrec"] = {"needs_real_data": False}
+    path = tmp_path / "95_toy.ipynb"
+    nbformat.write(nb, str(path))
+    spec = runner.notebook_spec(path)
+    assert spec.name == "95_toy" and not spec.needs_real_data and not spec.uses_run_cache
+    assert {"slices.py", "notebook.py", "__init__.py"} <= set(spec.code) and "models/fusion.py" not in spec.code
+    # a page that trains through the registry depends on every model's code and the run cache
+    fusion = runner.notebook_spec(runner.NOTEBOOK_DIR / "20_xia_fusion.ipynb")
+    assert fusion.needs_real_data and fusion.uses_run_cache
+    assert {"models/fusion.py", "models/mu.py", "train.py", "experiment/runs.py", "features/encoders.py"} <= set(fusion.code)
+    names = [s.name for s in runner.available_notebooks()]
+    assert names == sorted(names) and "90_paper_vs_ours" in names
+    assert not runner.notebook_spec(runner.NOTEBOOK_DIR / "90_paper_vs_ours.ipynb").needs_real_data

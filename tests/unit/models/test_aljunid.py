@@ -1,8 +1,6 @@
 """Aljunid & Manjaiah's DLCRS replica (user + movie embeddings -> MLP -> rating)."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
@@ -11,6 +9,7 @@ torch = pytest.importorskip("torch")
 from mmrec_core import experiment  # noqa: E402
 from mmrec_core.models import get_model  # noqa: E402
 from mmrec_core.models.aljunid import Aljunid, AljunidConfig, build_aljunid  # noqa: E402
+from mmrec_core.notebook import DataContext
 from mmrec_core.train import TrainConfig  # noqa: E402
 
 TINY = dict(embed_dim=4, hidden=(8, 4), dropout=0.0)
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 @pytest.fixture(scope="module")
 def exp(synthetic_home_ro):
-    ctx = SimpleNamespace(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    ctx = DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
     return experiment.prepare(ctx, split_seed=0)
 
 

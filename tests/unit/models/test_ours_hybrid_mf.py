@@ -1,8 +1,6 @@
 """Ours (not a replica): biased MF with low-rank content corrections, and the cold-start slices."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,13 +10,14 @@ torch = pytest.importorskip("torch")
 from mmrec_core import experiment, slices  # noqa: E402
 from mmrec_core.models import get_model  # noqa: E402
 from mmrec_core.models.ours_hybrid_mf import HybridMFConfig, ablation_variants, build_hybrid_mf  # noqa: E402
+from mmrec_core.notebook import DataContext
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
 def exp(synthetic_home_ro):
-    ctx = SimpleNamespace(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    ctx = DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
     return experiment.prepare(ctx, split_seed=0, text_encoder="tiny-bert", text_fields=("title", "plot"),
                               image_encoder="tiny-cnn", device="cpu")
 

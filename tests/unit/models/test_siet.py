@@ -1,8 +1,6 @@
 """Siet et al. replica: history without leakage, shapes, overfitting, registry."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +11,7 @@ from mmrec_core import experiment  # noqa: E402
 from mmrec_core.data import Split  # noqa: E402
 from mmrec_core.models import get_model  # noqa: E402
 from mmrec_core.models.siet import SietConfig, add_history, build_siet, candidate_frame, history_arrays  # noqa: E402
+from mmrec_core.notebook import DataContext
 
 TINY = dict(item_dim=6, n_head=2, hidden=(16, 8), dropout=0.0)
 
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
 
 @pytest.fixture(scope="module")
 def base(synthetic_home_ro):
-    ctx = SimpleNamespace(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    ctx = DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
     return experiment.prepare(ctx, split_seed=0)
 
 

@@ -1,8 +1,6 @@
 """The CityU report's four models (NN, MF, MF_NN, TSEM) and their inputs, on synthetic data."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
@@ -14,6 +12,7 @@ from mmrec_core.models.tsem import TSEMConfig, build_tsem  # noqa: E402
 from mmrec_core.models.tsem_mf import TsemMFConfig, build_tsem_mf  # noqa: E402
 from mmrec_core.models.tsem_mf_nn import TsemMFNNConfig, build_tsem_mf_nn  # noqa: E402
 from mmrec_core.models.tsem_nn import TsemNNConfig, build_tsem_nn  # noqa: E402
+from mmrec_core.notebook import DataContext
 from mmrec_core.train import TrainConfig  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")  # tests/conftest.py
@@ -28,7 +27,7 @@ SMALL = {
 
 @pytest.fixture(scope="module")
 def exp(synthetic_home_ro):
-    ctx = SimpleNamespace(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    ctx = DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
     base = experiment.prepare(ctx, split_seed=0, split_fractions=(0.8, 0.1, 0.1), text_encoder="tiny-bert",
                               text_fields=("plot",), image_encoder="tiny-cnn", device="cpu",
                               text_preprocess={"max_length": 64, "remove_stop_words": True, "lemmatize": True,
@@ -165,7 +164,7 @@ def test_tsem_without_posters_reads_no_image_table(exp):
 
 
 def test_tsem_poster_finetuning_trains_the_cnn_once_per_unique_poster(synthetic_home_ro):
-    ctx = SimpleNamespace(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    ctx = DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
     exp = tsem_inputs.add_tsem_inputs(
         experiment.prepare(ctx, split_fractions=(0.8, 0.1, 0.1), text_encoder="tiny-bert", text_fields=("plot",),
                            poster_size=32, device="cpu"), home=synthetic_home_ro, rank=False)

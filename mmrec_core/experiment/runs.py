@@ -1,181 +1,18 @@
-"""The experiment layer under every replica: prepare inputs, train or reuse runs, compare variants.
-
-A notebook cell calls one of these:
-
-- :func:`prepare` loads a dataset, makes the shared seeded split and the per-item content tables,
-  and returns an :class:`Experiment` (tensors plus everything that identifies them);
-- :func:`replicate` trains a registered model (:mod:`mmrec_core.models`) for every variant and seed,
-  or loads the finished run from the run cache, and returns :class:`Runs`;
-- :meth:`Runs.summary`, :meth:`Runs.compare` and :meth:`Runs.rows` tabulate over seeds, test a
-  difference with the seed as the unit (or a bootstrap over seeds and ratings) and produce the
-  result rows of ``results/summary.csv``.
-
-One run is :func:`mmrec_core.run_cache.run_one` (trained, or loaded from the run cache: see there).
-This module only organises runs and tables them, so editing it retires no cached run.
-
-Scale-out: ``replicate(..., executor=client)`` runs the (variant, seed) tasks on a
-``dask.distributed`` client (or any ``concurrent.futures`` executor). Each task is the same
-:func:`run_one` call as in-process, writing the same run cache, so the rows are the same either way.
-"""
+"""Many runs of one model: :func:`replicate` trains (or reuses) every variant and seed; :class:`Runs`
+tables them, compares variants seed by seed and makes the typed result rows."""
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .evaluate import METRICS, bootstrap_seed_rating_difference, mean_std, seed_paired_difference, verdict, welch_difference
-from .paths import cache_home
-from .run_cache import RunOutcome, run_key, run_one, run_task  # noqa: F401  (run_one: the public one-run call)
-
-
-# Training options that do not change the numbers (left out of the run key).
-# ------------------------------------------------------------------------------------ inputs
-@dataclass
-class Experiment:
-    """Inputs shared by every run of a page: tensors per subset, the encoder that made them, ids."""
-
-    dataset: object                 # MovieLens (from load_movielens)
-    split: object                   # Split (train/val/test frames, name, seed)
-    encoder: object                 # fitted RatingEncoder with its content tables
-    data: dict                      # subset -> dict of tensors (the trainer's batch format)
-    identity: dict                  # dataset, split, split seed, ratings, synthetic, profile
-
-    def data_hash(self, content_keys=()) -> str:
-        """Hash of the tensors of every subset and of the content tables ``content_keys``."""
-        h = hashlib.sha256()
-        for subset in sorted(self.data):
-            for name in sorted(self.data[subset]):
-                t = self.data[subset][name]
-                h.update(f"{subset}/{name}/{tuple(t.shape)}/{t.dtype}".encode())
-                h.update(t.contiguous().numpy().tobytes())
-        h.update(np.ascontiguousarray(self.encoder.genre_table).tobytes())
-        for key in sorted(content_keys):
-            table = self.encoder.content[key]
-            h.update(f"{key}/{table.encoder}".encode())
-            h.update(np.ascontiguousarray(table.values).tobytes())
-            h.update(np.ascontiguousarray(table.mask).tobytes())
-        return h.hexdigest()[:16]
-
-    def __repr__(self) -> str:
-        sizes = ", ".join(f"{k}={len(v['rating']):,}" for k, v in self.data.items())
-        return f"Experiment({self.identity['dataset']}, {self.identity['split']}, {sizes}; {self.encoder!r})"
-
-
-def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
-            text_fields: tuple[str, ...] = ("title", "plot"), image_encoder: str | None = None,
-            poster_size: int | None = None, device: str = "auto", split_fractions: tuple | None = None,
-            min_user_ratings: int = 0, text_preprocess: dict | None = None) -> Experiment:
-    """Load ``ctx.dataset``, split it and attach content tables.
-
-    split_fractions: None: Xia's 90/5/5 split (``xia-90-5-5``); (train, val, test) fractions: a
-                     seeded random split named by them (``random-80-10-10``).
-    min_user_ratings: keep only users with at least this many ratings (before the split).
-    text_encoder:  registry name; one table ``text_<field>`` per entry of ``text_fields``.
-    text_preprocess: encoder preprocessing options (``max_length``, ``remove_stop_words``, ...).
-    image_encoder: registry name; table ``image`` (frozen poster features).
-    poster_size:   decode posters to ``size x size`` uint8 pixels; table ``pixels`` (end-to-end CNNs).
-    Missing content (no poster, no plot) is masked in every table, never filled in.
-    Tag-genome releases (``ml-20m``, ``ml-25m``) carry their genome scores (``dataset.genome``) and
-    have no posters or plot texts here.
-    """
-    from .data import load_content, load_movielens, xia_split
-    from .data.splits import random_split
-    from .inputs import RatingEncoder
-
-    genome_release = ctx.dataset in ("ml-20m", "ml-25m")
-    if genome_release:
-        from .data.genome import load_genome_movielens, load_genome_scores
-
-        if text_encoder or image_encoder or poster_size:
-            raise ValueError(f"{ctx.dataset}: this project has no plot texts or posters for the tag-genome "
-                             "releases; run it with text_encoder=None, image_encoder=None, poster_size=None")
-        ds = load_genome_movielens(ctx.dataset, ctx.data_home)
-        ds.genome = load_genome_scores(ctx.dataset, ctx.data_home)
-    else:
-        ds = load_movielens(ctx.dataset, ctx.data_home)
-    if min_user_ratings:
-        counts = ds.ratings.user_id.value_counts()
-        keep = ds.ratings.user_id.isin(counts.index[counts >= min_user_ratings])
-        if not keep.any():
-            raise ValueError(f"no user of {ds.name} has {min_user_ratings} ratings (the most is "
-                             f"{int(counts.max())}); lower MIN_USER_RATINGS")
-        genome = getattr(ds, "genome", None)
-        ds = replace(ds, ratings=ds.ratings[keep].reset_index(drop=True))
-        ds.genome = genome
-    content = None if genome_release else load_content(ds)
-    split = (xia_split(ds.ratings, split_seed) if split_fractions is None
-             else random_split(ds.ratings, split_seed, tuple(float(f) for f in split_fractions)))
-    encoder = RatingEncoder().fit(split.train, ds.users, ds.items, ds.genres)
-    if text_encoder:
-        from .features import get_item_features
-
-        for text_field in text_fields:
-            encoder.add_modality(f"text_{text_field}", get_item_features(
-                ds, content, "text", text_encoder, text_field=text_field, device=device,
-                preprocess=text_preprocess))
-    if image_encoder:
-        from .features import get_item_features
-
-        encoder.add_modality("image", get_item_features(ds, content, "image", image_encoder, device=device))
-    if poster_size:
-        from .features.pixels import load_poster_pixels
-
-        px = load_poster_pixels(content, poster_size)
-        encoder.add_table("pixels", "pixels", f"pixels-{poster_size}", px.item_ids, px.pixels, px.mask)
-    data = {name: encoder.transform(frame) for name, frame in split.parts().items()}
-    identity = {"dataset": ds.name, "split": split.name, "split_seed": split_seed,
-                "n_ratings": len(ds.ratings), "synthetic": bool(ds.synthetic), "profile": ctx.profile}
-    if min_user_ratings:
-        identity["min_user_ratings"] = int(min_user_ratings)
-    if text_encoder and text_preprocess:
-        identity["text_preprocess"] = dict(sorted(text_preprocess.items()))
-    return Experiment(ds, split, encoder, data, identity)
-
-
-def content_summary(exp) -> pd.DataFrame:
-    """Per content table: encoder, width, movies covered and masked (what every model may read)."""
-    rows = []
-    n = len(exp.encoder.item_ids)
-    for key, t in exp.encoder.content.items():
-        covered = int(t.mask[1:].sum())
-        rows.append({"table": key, "made by": t.encoder, "width": t.dim, "movies with it": covered,
-                     "masked (missing)": n - covered})
-    rows.append({"table": "genres", "made by": "dataset genre list", "width": exp.encoder.genre_table.shape[1],
-                 "movies with it": n, "masked (missing)": 0})
-    return pd.DataFrame(rows)
-
-
-def withhold_content(experiment: Experiment, keys) -> Experiment:
-    """A copy of ``experiment`` in which the content tables ``keys`` are withheld from every movie.
-
-    Each withheld table keeps its shape but every row is masked and zeroed, so a model sees that
-    modality as missing for all movies (the fusion model drops a masked token from attention:
-    exactly as if the token were absent). The tensors of the ratings are shared, so the split and
-    the test ratings are those of ``experiment``; the identity gains ``withheld`` (and the run key
-    changes with the table's mask and encoder name, ``<encoder>-withheld``).
-    """
-    from .inputs import ContentTable
-
-    keys = sorted(set(keys))
-    unknown = [k for k in keys if k not in experiment.encoder.content]
-    if unknown:
-        raise KeyError(f"cannot withhold {unknown}: the experiment's content tables are {sorted(experiment.encoder.content)}")
-    if not keys:
-        return experiment
-    encoder = copy.copy(experiment.encoder)
-    encoder.content = dict(encoder.content)
-    for k in keys:
-        t = encoder.content[k]
-        encoder.content[k] = ContentTable(t.name, f"{t.encoder}-withheld", np.zeros_like(t.values),
-                                          np.zeros_like(t.mask, dtype=bool))
-    identity = {**experiment.identity, "withheld": keys}
-    return Experiment(experiment.dataset, experiment.split, encoder, experiment.data, identity)
+from ..evaluate import METRICS, bootstrap_seed_rating_difference, mean_std, seed_paired_difference, verdict, welch_difference
+from ..run_cache import RunOutcome, run_task
+from .inputs import Experiment, withhold_content
 
 
 def content_ablation(model: str, arms: dict, seeds, experiment: Experiment, train, **kwargs) -> "Runs":
@@ -195,10 +32,10 @@ def content_ablation(model: str, arms: dict, seeds, experiment: Experiment, trai
     return Runs(runs.outcomes, experiment)
 
 
-# ------------------------------------------------------------------------------- many runs
+
 def lr_sweep(config, train, rates) -> dict:
     """Variants that differ only in the learning rate: ``{"lr=0.001": (config, train(lr=0.001)), ...}``."""
-    from .papers import lr_variant
+    from ..papers import lr_variant
 
     return {lr_variant(lr): (config, replace(train, lr=float(lr))) for lr in rates}
 
@@ -212,7 +49,7 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
     executor: None (seeds one after another, in this process), a ``dask.distributed.Client`` or a
               ``concurrent.futures`` executor. Results and the run cache are the same either way.
     """
-    from .progress import progress_bar
+    from ..progress import progress_bar
 
     seeds = [int(s) for s in seeds]
     if not seeds:
@@ -234,24 +71,13 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
         outcomes = executor.gather(futures)
     else:                               # concurrent.futures.Executor
         outcomes = list(executor.map(run_task, tasks))
-    log_training(outcomes)
+    experiment.ledger.log(outcomes)
     return Runs(list(outcomes), experiment)
 
 
 # Every run this process served, trained now or loaded from the run cache: run folder -> record.
 # ``NotebookContext.record`` writes it beside the results (``<results>/training/<notebook>.json``), so
 # ``benchmarks/bench_reproduction.py`` can add the training time of cached runs to a warm wall time.
-TRAINING_LEDGER: dict[str, dict] = {}
-
-
-def log_training(outcomes) -> None:
-    """Add ``outcomes`` to :data:`TRAINING_LEDGER`; a run first trained here stays marked trained."""
-    for o in outcomes:
-        TRAINING_LEDGER.setdefault(Path(o.folder).name, {
-            "model": o.model, "variant": o.variant, "seed": int(o.seed), "seconds": round(float(o.seconds), 1),
-            "reused": bool(o.reused), "epochs_run": int(o.epochs_run), "best_epoch": int(o.best_epoch),
-            "device": o.device})
-
 
 def _run_in_turn(tasks, bar) -> list:
     """Run the tasks in order, but skip past a run that another process is training (two notebooks
@@ -346,7 +172,7 @@ class Runs:
         if method == "seed":
             res = seed_paired_difference(va, vb)
         elif method == "bootstrap":
-            from .models import get_model
+            from ..models import get_model
 
             pred_method, fn = get_model(ra[seeds[0]].model).metrics[metric]
             key = f"{subset}/{pred_method}"
@@ -386,8 +212,8 @@ class Runs:
 
         ``model`` defaults to the registry label; ``variant_names`` maps variant -> recorded name.
         """
-        from .models import get_model
-        from .results import ResultRow
+        from ..models import get_model
+        from ..results import ResultRow
 
         ident = self.experiment.identity
         rename = variant_names or {}
@@ -510,98 +336,3 @@ def compare_models(a: "Runs", a_variant: str, b: "Runs", b_variant: str, subset:
     b.comparisons = [c for c in b.comparisons if (c["a"], c["b"], c["subset"], c["metric"]) !=
                      (a_label, b_label, subset, metric)] + [row]
     return pd.DataFrame([row])
-
-
-def surprise_reference(experiment: Experiment, name: str = "SVDpp", seeds=(0, 1, 2),
-                       root: str | Path | None = None) -> "Runs":
-    """A Surprise model (default SVD++) fitted on the experiment's split once per seed, as ``Runs``.
-
-    For comparisons of a neural row with a strong classical baseline on the same split
-    (:func:`compare_models`). Fits are cached like neural runs (key: split identity, data hash,
-    model name, seed, the baselines' source).
-    """
-    from .baselines.surprise_models import fit_and_evaluate
-    from .paths import hash_package_sources
-
-    h = hashlib.sha256()
-    hash_package_sources(h, ("baselines", "evaluate.py"))
-    # Surprise sees only (user, item, rating) of the split: extra tensors a page adds (histories,
-    # content) do not change its fit, so they are left out of its key.
-    r = hashlib.sha256()
-    for subset, frame in experiment.split.parts().items():
-        r.update(subset.encode())
-        r.update(np.ascontiguousarray(frame[["user_id", "item_id", "rating"]].to_numpy(np.float64)).tobytes())
-    ratings_hash = r.hexdigest()[:16]
-    outcomes = []
-    for seed in seeds:
-        key = run_key({"surprise": name, "seed": int(seed), "identity": experiment.identity,
-                       "ratings": ratings_hash, "code": h.hexdigest()[:12]})
-        folder = (Path(root) if root else cache_home() / "runs") / f"surprise-{name}-seed{seed}-{key}"
-        done = folder / "result.json"
-        if done.exists():
-            rec = json.loads(done.read_text())
-            reused = True
-        else:
-            t0 = time.perf_counter()
-            fit = fit_and_evaluate(name, experiment.split.train, experiment.split.parts(), seed=int(seed))
-            rec = {"metrics": {s: {"rmse": fit.rmse[s], "mae": METRICS["mae"](experiment.split.parts()[s].rating, fit.predictions[s])}
-                               for s in fit.rmse}, "seconds": time.perf_counter() - t0}
-            folder.mkdir(parents=True, exist_ok=True)
-            np.savez(folder / "predictions.npz", **{f"{s}/predict": p.astype(np.float32) for s, p in fit.predictions.items()})
-            done.write_text(json.dumps(rec))
-            reused = False
-        z = np.load(folder / "predictions.npz")
-        outcomes.append(RunOutcome(f"surprise:{name}", name, int(seed), {}, {}, {}, 0, 0, rec["seconds"],
-                                   rec["metrics"], {k: z[k] for k in z.files}, {}, "cpu", str(folder), reused))
-    log_training(outcomes)
-    return Runs(outcomes, experiment)
-
-
-def build(model: str, config, experiment: Experiment):
-    """A fresh (untrained) model of the registry sized by the experiment's encoder (for figures)."""
-    from .models import get_model
-
-    return get_model(model).build_model(config, experiment.encoder)
-
-
-def sanity_check(model: str, config, experiment: Experiment, n: int = 512, seed: int = 0) -> dict:
-    """An untrained model's loss and mean prediction on ``n`` validation ratings (before training)."""
-    import torch
-
-    from .models import get_model
-    from .train import seed_everything
-
-    seed_everything(seed)
-    net = get_model(model).build_model(config, experiment.encoder)
-    net.eval()
-    batch = {k: v[:n] for k, v in experiment.data["val"].items()}
-    with torch.no_grad():
-        output, loss = net(batch)
-        pred = net.output_to_rating(output) if hasattr(net, "output_to_rating") else net.predict(batch)
-    return {"untrained_loss": float(loss), "mean_prediction": float(pred.float().mean()),
-            "n_parameters": int(sum(p.numel() for p in net.parameters())), "n_ratings": len(batch["rating"])}
-
-
-def reference_rows(runs: "Runs", paper: str, table: str, model: str, notes: str = "") -> list:
-    """Result rows of a :func:`surprise_reference`: test mean/std over seeds and one row per fit.
-
-    So that a page's claims can test a model against the reference it fitted on the same split.
-    """
-    from .results import ResultRow
-
-    ident = runs.experiment.identity
-    common = dict(paper=paper, table=table, dataset=ident["dataset"], split=ident["split"], model=model,
-                  profile=ident["profile"])
-    out = []
-    for variant in runs.variants:
-        outcomes = runs.of(variant)
-        for metric in outcomes[0].metrics.get("test", {}):
-            m, s = mean_std([o.metrics["test"][metric] for o in outcomes])
-            out.append(ResultRow(subset="test", metric=metric, value=m, std=s, n_seeds=len(outcomes),
-                                 seconds=round(sum(o.seconds for o in outcomes), 1),
-                                 notes=f"Surprise {variant} fitted on this page's split; seeds {[o.seed for o in outcomes]}"
-                                       + (f"; {notes}" if notes else ""), **common))
-            out += [ResultRow(subset="test", metric=metric, seed=o.seed, value=o.metrics["test"][metric],
-                              seconds=round(o.seconds, 1), run_key=Path(o.folder).name, device=o.device, **common)
-                    for o in outcomes]
-    return out
