@@ -1,4 +1,4 @@
-"""Command line: ``python -m mmrec_core {run,download,synthetic,list}``."""
+"""Command line: ``python -m mmrec_core {run,download,synthetic,list,results}``."""
 from __future__ import annotations
 
 import argparse
@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     syn.add_argument("--seed", type=int, default=0)
 
     sub.add_parser("list", help="list the notebooks the runner knows")
+
+    res = sub.add_parser("results", help="work with the results of pages run elsewhere")
+    res_sub = res.add_subparsers(dest="results_command", required=True)
+    merge = res_sub.add_parser("merge", help="take the page results of another worktree, clone or branch")
+    merge.add_argument("source", help="a folder (worktree or clone root) or a git ref of this repository")
+    merge.add_argument("--dry-run", action="store_true", help="list what would be taken; write nothing")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -76,6 +82,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{s.name:<22} {'results only' if not s.needs_real_data else 'real data'}; "
                   f"{len(s.code)} package files{'; trains through the run cache' if s.uses_run_cache else ''}")
         return 0
+    if args.command == "results":
+        from .merge import merge_results, print_merge
+
+        try:
+            result = merge_results(args.source, dry_run=args.dry_run)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print_merge(result, args.dry_run)
+        return 1 if any(m.status in ("conflict", "stale") for m in result) else 0
     return 2
 
 

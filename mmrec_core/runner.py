@@ -40,13 +40,14 @@ class NotebookSpec:
         return "run_cache.py" in self.code
 
 
-def notebook_spec(path: str | Path) -> NotebookSpec:
+def notebook_spec(path: str | Path, repo_root: Path | None = None) -> NotebookSpec:
     """The :class:`NotebookSpec` of one source notebook.
 
     ``code``: every package file its code cells import, followed through the package's imports
     (:func:`~mmrec_core.paths.package_imports`); a page that reaches the model registry depends on
     every registered model's code. ``needs_real_data``: false where the notebook's metadata says
-    ``"mmrec": {"needs_real_data": false}`` (pages that only read results, 90 and 91).
+    ``"mmrec": {"needs_real_data": false}`` (pages that only read results, 90 and 91). ``repo_root``:
+    the checkout whose package is followed (default: this one).
     """
     import nbformat
 
@@ -54,11 +55,11 @@ def notebook_spec(path: str | Path) -> NotebookSpec:
 
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
-    code = package_imports(sources=["\n".join(c.source for c in nb.cells if c.cell_type == "code")])
+    code = package_imports(sources=["\n".join(c.source for c in nb.cells if c.cell_type == "code")], repo_root=repo_root)
     if "models/__init__.py" in code:   # the registry imports its model modules by name
         from .models import REGISTRY
 
-        code = tuple(sorted(set(code).union(*(e.code_files() for e in REGISTRY.values()))))
+        code = tuple(sorted(set(code).union(*(package_imports(e.code_files(), repo_root) for e in REGISTRY.values()))))
     meta = nb.metadata.get("mmrec", {})
     return NotebookSpec(path.stem, bool(meta.get("needs_real_data", True)), code)
 

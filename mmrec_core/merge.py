@@ -1,0 +1,186 @@
+"""``python -m mmrec_core results merge SOURCE``: bring another checkout's page results into this one.
+
+Pages are often executed in a second worktree (or on another machine, then pushed to a branch) while
+this checkout moves on. A page's results are its records file (``results/records/<page>.csv``,
+which only that page writes), its provenance (``results/runs/<page>.json``), its training ledger,
+its figures (``results/figures/<NN>_*.png``) and its executed notebook (``book/notebooks/<page>.ipynb``).
+:func:`merge_results` takes them page by page, and refuses a page when
+
+- **conflict**: one of its keys is written by another page here (one writer per row);
+- **stale**: it was recorded from a modified tree, at a commit this repository does not have, or at
+  a commit since which the code it depends on changed here (its notebook, and every package file
+  its cells import: :func:`mmrec_core.runner.notebook_spec`; a benchmark script and its imports);
+- **older**: the page's records here were created after the incoming ones.
+
+Nothing of a refused page is written; the result lists what was taken and why anything was not.
+SOURCE is a folder (a worktree or another clone) or a git ref of this repository (a branch, a commit).
+"""
+from __future__ import annotations
+
+import io
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .paths import REPO_ROOT
+from .results import RECORDS, _key_frame, read_records_file, typed_frame
+
+
+@dataclass
+class PageMerge:
+    page: str
+    status: str                      # taken | unchanged | conflict | stale | older
+    reason: str = ""
+    files: list = field(default_factory=list)   # what was (or would be) written, relative to the repository
+
+
+class _Folder:
+    """Files of another checkout on disk."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        if not (self.root / "results" / RECORDS).is_dir():
+            raise FileNotFoundError(f"{self.root} has no results/{RECORDS}/ folder: give the root of a checkout "
+                                    f"(a worktree or a clone) whose pages wrote records")
+
+    def list(self, folder: str) -> list[str]:
+        base = self.root / folder
+        return sorted(p.name for p in base.iterdir() if p.is_file()) if base.is_dir() else []
+
+    def read(self, rel: str) -> bytes | None:
+        path = self.root / rel
+        return path.read_bytes() if path.is_file() else None
+
+
+class _GitRef:
+    """Files of a commit or branch of the repository at ``repo``."""
+
+    def __init__(self, ref: str, repo: Path):
+        self.ref, self.repo = ref, repo
+        if _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+            raise FileNotFoundError(f"{ref!r} is neither a folder nor a commit or branch of {repo}")
+
+    def list(self, folder: str) -> list[str]:
+        out = _git(self.repo, "ls-tree", "--name-only", f"{self.ref}:{folder}")
+        return sorted(out.stdout.decode().split()) if out.returncode == 0 else []
+
+    def read(self, rel: str) -> bytes | None:
+        out = _git(self.repo, "show", f"{self.ref}:{rel}")
+        return out.stdout if out.returncode == 0 else None
+
+
+def _git(repo: Path, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True)
+
+
+def _records(data: bytes, where: str) -> pd.DataFrame:
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    missing = {"commit", "created", "value"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{where}: not a records file (columns {sorted(missing)} missing)")
+    return typed_frame(frame)
+
+
+def page_code(page: str, repo: Path) -> list[str]:
+    """Repository paths whose change since a page was recorded makes its records stale."""
+    from .paths import package_imports
+    from .runner import notebook_spec
+
+    notebook = repo / "notebooks" / f"{page}.ipynb"
+    script = repo / "benchmarks" / f"{page}.py"
+    if notebook.exists():
+        code = notebook_spec(notebook, repo).code
+        own = notebook
+    elif script.exists():
+        code = package_imports(sources=[script.read_text()], repo_root=repo)
+        own = script
+    else:
+        return []
+    return [own.relative_to(repo).as_posix()] + [f"mmrec_core/{f}" for f in code]
+
+
+def _stale(page: str, commits: set, repo: Path) -> str:
+    """Why records made at ``commits`` are stale here, or ""."""
+    bad = sorted(c for c in commits if not c or c == "unknown" or c.endswith("-dirty"))
+    if bad:
+        return f"recorded from a modified tree or no commit ({', '.join(bad)})"
+    paths = page_code(page, repo)
+    if not paths:
+        return f"no notebook or benchmark script named {page} here"
+    for c in sorted(commits):
+        if _git(repo, "cat-file", "-e", f"{c}^{{commit}}").returncode != 0:
+            return f"recorded at {c[:10]}, a commit this repository does not have (fetch it first)"
+        changed = _git(repo, "diff", "--name-only", c, "--", *paths).stdout.decode().split()
+        if changed:
+            shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+            return f"recorded at {c[:10]}; since then {shown} changed here: re-run the page on this code"
+    return ""
+
+
+def merge_results(source: str | Path, repo: str | Path | None = None, dry_run: bool = False) -> list[PageMerge]:
+    """Take every page of ``source`` whose results are new here and neither conflicting nor stale."""
+    repo = Path(repo) if repo is not None else REPO_ROOT
+    src = _Folder(Path(source)) if Path(source).is_dir() else _GitRef(str(source), repo)
+    here = repo / "results" / RECORDS
+    ours = {p.stem: read_records_file(p) for p in sorted(here.glob("*.csv"))} if here.is_dir() else {}
+    out = []
+    for name in src.list(f"results/{RECORDS}"):
+        if not name.endswith(".csv"):
+            continue
+        page = name[:-4]
+        data = src.read(f"results/{RECORDS}/{name}")
+        mine = here / name
+        if mine.exists() and mine.read_bytes() == data:
+            out.append(PageMerge(page, "unchanged"))
+            continue
+        theirs = _records(data, f"{source}: results/{RECORDS}/{name}")
+        keys = set(_key_frame(theirs))
+        owners = sorted(other for other, frame in ours.items() if other != page and keys & set(_key_frame(frame)))
+        if owners:
+            out.append(PageMerge(page, "conflict", f"writes keys that {', '.join(owners)} writes here (one writer per row)"))
+            continue
+        why = _stale(page, set(theirs.commit), repo)
+        if why:
+            out.append(PageMerge(page, "stale", why))
+            continue
+        if page in ours and len(ours[page]) and ours[page].created.max() > theirs.created.max():
+            out.append(PageMerge(page, "older", f"the records here were created {ours[page].created.max()}, "
+                                                f"the incoming ones {theirs.created.max()}"))
+            continue
+        prefix = page.split("_", 1)[0]
+        wanted = {f"results/{RECORDS}/{name}": data}
+        for rel in (f"results/runs/{page}.json", f"results/training/{page}.json", f"book/notebooks/{page}.ipynb"):
+            body = src.read(rel)
+            if body is not None:
+                wanted[rel] = body
+        if prefix.isdigit():
+            for fig in src.list("results/figures"):
+                if fig.startswith(f"{prefix}_"):
+                    wanted[f"results/figures/{fig}"] = src.read(f"results/figures/{fig}")
+        if not dry_run:
+            for rel, body in wanted.items():
+                target = repo / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(target.name + ".merge")
+                tmp.write_bytes(body)
+                tmp.replace(target)
+            ours[page] = theirs
+        out.append(PageMerge(page, "taken", f"{len(theirs)} rows recorded at "
+                                            f"{', '.join(sorted(c[:10] for c in set(theirs.commit)))}",
+                             sorted(wanted)))
+    return out
+
+
+def print_merge(result: list[PageMerge], dry_run: bool = False) -> None:
+    for m in result:
+        verb = "would take" if dry_run and m.status == "taken" else m.status
+        print(f"{m.page:<22} {verb:<10} {m.reason}")
+        for f in m.files:
+            print(f"    {f}")
+    if not result:
+        print("nothing to merge: the source has no page records")
+
+
+__all__ = ["PageMerge", "merge_results", "page_code", "print_merge"]
