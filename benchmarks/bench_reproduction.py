@@ -28,34 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mmrec_core.paths import results_dir  # noqa: E402
-from mmrec_core.results import ResultRow, read_run_records, read_training_ledgers, write_rows  # noqa: E402
+from mmrec_core.reproduction import wall_times  # noqa: E402
+from mmrec_core.results import ResultRow, write_rows  # noqa: E402
 
 BENCH_ROW = dict(paper="companion", table="bench", dataset="ml-100k", split="none", variant="paper", subset="all")
-
-
-def cold_estimate(walls: dict[str, float], ledgers: dict[str, dict], order: list[str],
-                  uses_run_cache: set[str] | None = None) -> list[dict]:
-    """Per notebook in ``order``: measured wall, training seconds a cold serial execution adds, and why.
-
-    A run loaded from the cache (``reused``) adds its seconds to the first page in ``order`` that
-    used it; a run the page trained itself is already inside its wall time. A page outside
-    ``uses_run_cache`` (None: every page) trains nothing through the run cache: its wall is its cold time.
-    """
-    seen, rows = set(), []
-    for name in order:
-        if name not in walls:
-            continue
-        runs = ledgers.get(name, {} if uses_run_cache is not None and name not in uses_run_cache else None)
-        if runs is None:
-            rows.append({"notebook": name, "wall": walls[name], "added": 0.0, "runs": 0, "from_cache": 0,
-                         "ledger": False})
-            continue
-        fresh = {k: r for k, r in runs.items() if k not in seen}
-        added = sum(r["seconds"] for r in fresh.values() if r["reused"])
-        rows.append({"notebook": name, "wall": walls[name], "added": float(added), "runs": len(runs),
-                     "from_cache": sum(r["reused"] for r in fresh.values()), "ledger": True})
-        seen.update(runs)
-    return rows
 
 
 def main(argv=None) -> int:
@@ -69,28 +45,21 @@ def main(argv=None) -> int:
         if any(s["status"] == "failed" for s in statuses):
             print(statuses)
             return 1
-    from mmrec_core.runner import available_notebooks
-
-    runs = read_run_records()
-    runs = runs[(runs.profile == "paper") & (runs.status == "ok")]
-    if runs.empty:
+    frame = wall_times()
+    if frame.empty:
         print("no paper-profile run records; run `python -m mmrec_core run` first")
         return 1
     # the pages ran under different thread counts (two 1-thread processes, or one with 2): name them all
-    device = ", ".join(sorted(set(map(str, runs["env_device"])))) if "env_device" in runs else "?"
-    record = {r.notebook: r for r in runs.itertuples()}
-    specs = available_notebooks()
-    table = cold_estimate({n: float(r.seconds) for n, r in record.items()}, read_training_ledgers(),
-                          [s.name for s in specs], {s.name for s in specs if s.uses_run_cache})
+    device = ", ".join(sorted(set(frame.device)))
+    table = frame.to_dict("records")
     rows = []
     for t in table:
-        r = record[t["notebook"]]
         why = (f"wall + {t['added']:.0f} s training of {t['from_cache']} runs it loaded from the run cache"
                if t["ledger"] else "no training ledger (executed before ledgers): wall time only")
-        for metric, value, note in (("seconds", t["wall"], f"runner-recorded wall time on {r.env_device}"),
+        for metric, value, note in (("seconds", t["wall"], f"runner-recorded wall time on {t['device']}"),
                                     ("seconds_cold", t["wall"] + t["added"], why)):
             rows.append(ResultRow(**BENCH_ROW, model=t["notebook"], metric=metric, value=float(value),
-                                  commit=str(r.commit), notes=note))
+                                  commit=str(t["commit"]), notes=note))
     wall = sum(t["wall"] for t in table)
     cold = wall + sum(t["added"] for t in table)
     missing = [t["notebook"] for t in table if not t["ledger"]]

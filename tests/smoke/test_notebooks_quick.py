@@ -67,7 +67,7 @@ def test_corrupt_data_fails_clearly_without_partial_results(tmp_path, synthetic_
     assert previous.read_text() == "last good execution"
     assert Path(statuses[0]["output"]).exists() and Path(statuses[0]["output"]) != previous
     assert "ChecksumMismatch" in statuses[0]["error"] and "u.data" in statuses[0]["error"]
-    assert not (res / "summary.csv").exists()
+    assert not (res / "records").exists()
     assert read_run_records(res).status.tolist() == ["failed"]
 
 
@@ -89,7 +89,7 @@ def test_ml1m_without_ratings_fails_with_instructions(tmp_path, real_home):
                                     extra_parameters={"DATASET": "ml-1m", "DATA_HOME": str(real_home)})
     assert statuses[0]["status"] == "failed"
     assert "ratings.dat" in statuses[0]["error"] and "git hash-object" in statuses[0]["error"]
-    assert not (tmp_path / "res" / "summary.csv").exists()
+    assert not (tmp_path / "res" / "records").exists()
 
 
 def test_tsem_genome_path_runs_end_to_end_on_synthetic_ml25m_files(tmp_path):

@@ -1,27 +1,19 @@
-"""benchmarks/bench_reproduction.py: the cold-cache estimate adds each cached run's training once."""
+"""mmrec_core.reproduction (page 91, benchmarks/bench_reproduction.py): the cold-cache estimate adds each
+cached run's training once, and the wall-time table comes straight from the run records."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+import json
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_reproduction.py"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_reproduction", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from mmrec_core import reproduction as bench
 
 
 def run(seconds, reused):
     return {"seconds": seconds, "reused": reused}
 
 
-def test_cached_runs_count_once_for_the_first_page_that_uses_them(bench):
+def test_cached_runs_count_once_for_the_first_page_that_uses_them():
     walls = {"20": 100.0, "41": 50.0, "90": 5.0, "10": 30.0}
     ledgers = {"20": {"a": run(1000, True), "b": run(400, False)},      # a from cache, b trained in the wall
                "41": {"a": run(1000, True), "c": run(700, True), "d": run(300, False)}}
@@ -41,20 +33,24 @@ def test_ledgers_are_read_by_notebook(tmp_path):
     assert read_training_ledgers(tmp_path / "nowhere") == {}
 
 
-def test_wall_time_minutes_pivots_the_bench_rows():
-    import pandas as pd
+def test_the_wall_time_table_comes_from_run_records_and_ledgers(tmp_path):
+    from mmrec_core.results import RunRecord
 
-    from mmrec_core.results import wall_time_minutes
+    for name, seconds in (("00_data", 60.0), ("20_xia_fusion", 120.0), ("90_paper_vs_ours", 6.0)):
+        RunRecord(notebook=name, profile="paper", parameters={}, seconds=seconds, commit="c" * 40).save(tmp_path)
+    RunRecord(notebook="21_mu", profile="paper", parameters={}, seconds=9.0, status="failed").save(tmp_path)
+    (tmp_path / "training").mkdir()
+    (tmp_path / "training" / "20_xia_fusion.json").write_text(json.dumps(
+        {"notebook": "20_xia_fusion", "runs": {"a": run(540.0, True), "b": run(60.0, False)}}))
+    out = bench.wall_time_table(tmp_path)
+    assert list(out.index) == ["00_data", "20_xia_fusion", "90_paper_vs_ours", "reproduction"]   # no failed run
+    assert out.loc["20_xia_fusion", "measured (min)"] == 2.0 and out.loc["20_xia_fusion", "cold cache (min)"] == 11.0
+    assert out.loc["reproduction", "measured (min)"] == pytest.approx(3.1)
+    assert out.loc["reproduction", "cold cache (min)"] == pytest.approx(12.1)
+    assert out.loc["reproduction", "training ledger"] == "yes"      # 00 and 90 train nothing through the cache
+    assert bench.wall_time_table(tmp_path / "nowhere").empty
 
-    rows = pd.DataFrame({"table": ["bench", "bench", "bench", "table2", "bench"], "model": ["20", "20", "reproduction", "20", "20"],
-                         "metric": ["seconds", "seconds_cold", "seconds", "seconds", "seconds"],
-                         "value": [60.0, 600.0, 120.0, 9.0, 7.0],
-                         "page": ["bench_reproduction"] * 4 + ["bench_siet"]})
-    out = wall_time_minutes(rows)
-    assert out.loc["20", "seconds (min)"] == 1.0 and out.loc["20", "seconds_cold (min)"] == 10.0
-    assert out.loc["reproduction", "seconds (min)"] == 2.0 and len(out) == 2
 
-
-def test_a_page_that_trains_nothing_through_the_run_cache_needs_no_ledger(bench):
+def test_a_page_that_trains_nothing_through_the_run_cache_needs_no_ledger():
     table = bench.cold_estimate({"00": 4.0, "20": 10.0}, {}, ["00", "20"], uses_run_cache={"20"})
     assert [(t["notebook"], t["ledger"], t["added"]) for t in table] == [("00", True, 0.0), ("20", False, 0.0)]

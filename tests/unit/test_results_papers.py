@@ -144,3 +144,17 @@ def test_comparison_table_formats_and_numbers_notes():
     assert shown[(shown.model == "User-CF")].notes.iloc[0] == "[2]" and len(notes) == 2
     t1, _ = comparison_table(table[(table.table == "table1") & (table.metric == "users")])
     assert t1.ours.iloc[0] == "943" and t1["ours − paper"].iloc[0] == "+0"
+
+
+def test_baseline_rows_show_numbers_over_seeds_not_runs():
+    from mmrec_core.papers import rows_frame
+    from mmrec_core.results import baseline_rows
+
+    rows = [_row(model="SVDpp", variant="companion", subset=s, value=v, std=0.01, n_seeds=3)
+            for s, v in (("train", 0.7), ("val", 0.9), ("test", 0.91))]
+    rows += [_row(model="SVDpp", variant="companion", subset="test", seed=k, value=v) for k, v in enumerate((0.5, 1.0, 1.5))]
+    rows.append(_row(model="GlobalMean", variant="sanity", subset="test", value=1.12))
+    out = baseline_rows(rows_frame(rows))
+    assert out.loc[("SVDpp", "companion"), "test"] == 0.91 and out.loc[("SVDpp", "companion"), "train"] == 0.7
+    assert out.loc[("GlobalMean", "sanity"), "test"] == 1.12 and list(out.columns) == ["train", "val", "test"]
+    assert baseline_rows(rows_frame([_row()])).empty
