@@ -265,17 +265,6 @@ def metrics_side_by_side(frame: pd.DataFrame, model: str, metrics=("rmse", "rmse
                              aggfunc="first", sort=False).reindex(columns=list(metrics))
 
 
-def baseline_rows(frame: pd.DataFrame, variants=("companion", "sanity")) -> pd.DataFrame:
-    """Xia Table 2 rows the paper does not have (our baselines and sanity predictors): the number over
-    seeds per (model, variant) and subset (train, val, test)."""
-    rows = over_seeds(frame)
-    rows = rows[(rows.paper == "xia") & (rows.table == "table2") & rows.variant.isin(list(variants))]
-    if rows.empty:
-        return pd.DataFrame()
-    return rows.pivot_table(index=["model", "variant"], columns="subset", values="value", aggfunc="first",
-                            sort=False).reindex(columns=["train", "val", "test"])
-
-
 def effects_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The recorded comparisons (metric ``*_diff``): effect b - a, 95% interval, p-value, method."""
     eff = frame[frame.metric.str.endswith(("_diff", "_diff_bootstrap"))]
@@ -362,9 +351,9 @@ def read_training_ledgers(folder: str | Path | None = None) -> dict[str, dict]:
     return out
 
 
-def records_overview(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per writer (page or script), paper and table: rows, runs (per-seed rows), models, newest row."""
-    if frame.empty:
-        return pd.DataFrame()
-    return frame.groupby(["page", "paper", "table", "profile"]).agg(
-        rows=("value", "size"), per_run_rows=("seed", "count"), models=("model", "nunique"), newest=("created", "max"))
+def wall_time_minutes(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``benchmarks/bench_reproduction.py`` as minutes: one row per notebook (and the
+    total, ``reproduction``), columns ``seconds`` (measured) and ``seconds_cold`` (cold-cache estimate)."""
+    bench = summary[(summary.table == "bench") & summary.metric.isin(["seconds", "seconds_cold"])
+                    & (summary.page == "bench_reproduction")]
+    return (bench.pivot_table(index="model", columns="metric", values="value", sort=False) / 60).round(1).add_suffix(" (min)")

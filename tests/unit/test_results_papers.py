@@ -148,7 +148,7 @@ def test_comparison_table_formats_and_numbers_notes():
 
 def test_baseline_rows_show_numbers_over_seeds_not_runs():
     from mmrec_core.papers import rows_frame
-    from mmrec_core.results import baseline_rows
+    from mmrec_core.tables import baseline_rows
 
     rows = [_row(model="SVDpp", variant="companion", subset=s, value=v, std=0.01, n_seeds=3)
             for s, v in (("train", 0.7), ("val", 0.9), ("test", 0.91))]
