@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     merge = res_sub.add_parser("merge", help="take the page results of another worktree, clone or branch")
     merge.add_argument("source", help="a folder (worktree or clone root) or a git ref of this repository")
     merge.add_argument("--dry-run", action="store_true", help="list what would be taken; write nothing")
+    merge.add_argument("--only", nargs="+", metavar="PAGE", help="take only these pages (e.g. 10_baselines)")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         from .merge import merge_results, print_merge
 
         try:
-            result = merge_results(args.source, dry_run=args.dry_run)
+            result = merge_results(args.source, dry_run=args.dry_run, only=args.only)
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -119,8 +119,10 @@ def _stale(page: str, commits: set, repo: Path) -> str:
     return ""
 
 
-def merge_results(source: str | Path, repo: str | Path | None = None, dry_run: bool = False) -> list[PageMerge]:
-    """Take every page of ``source`` whose results are new here and neither conflicting nor stale."""
+def merge_results(source: str | Path, repo: str | Path | None = None, dry_run: bool = False,
+                  only=None) -> list[PageMerge]:
+    """Take every page of ``source`` (or the pages named in ``only``) whose results are new here and
+    neither conflicting nor stale."""
     repo = Path(repo) if repo is not None else REPO_ROOT
     src = _Folder(Path(source)) if Path(source).is_dir() else _GitRef(str(source), repo)
     here = repo / "results" / RECORDS
@@ -130,6 +132,8 @@ def merge_results(source: str | Path, repo: str | Path | None = None, dry_run: b
         if not name.endswith(".csv"):
             continue
         page = name[:-4]
+        if only and page not in only:
+            continue
         data = src.read(f"results/{RECORDS}/{name}")
         mine = here / name
         if mine.exists() and mine.read_bytes() == data:

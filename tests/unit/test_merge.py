@@ -68,6 +68,7 @@ def test_new_pages_are_taken_with_their_provenance_and_notebook(repo, tmp_path):
     (other / "results" / "figures").mkdir()
     (other / "results" / "figures" / "20_ml-100k_curves.png").write_bytes(b"png")
     (other / "results" / "figures" / "30_ml-100k_other.png").write_bytes(b"not 20's")
+    assert [m.page for m in merge_results(other, repo, dry_run=True, only=["20_y"])] == ["20_y"]
     dry = merge_results(other, repo, dry_run=True)
     assert {m.page: m.status for m in dry} == {"10_x": "taken", "20_y": "taken"}
     assert not (repo / "results" / "records" / "20_y.csv").exists()          # a dry run writes nothing
