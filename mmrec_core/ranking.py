@@ -201,6 +201,7 @@ def paper_rows(runs, variant: str, frame: pd.DataFrame, paper: str, table: str, 
     the ranking rows of ``frame`` (:func:`evaluate_runs`), so ``papers.compare`` sets them beside
     that paper's claims (e.g. Siet's RMSE on ML-100K)."""
     from .evaluate import mean_std
+    from .experiment.runs import shared_run_fields
     from .results import ResultRow
 
     ident = runs.experiment.identity
@@ -211,7 +212,7 @@ def paper_rows(runs, variant: str, frame: pd.DataFrame, paper: str, table: str, 
         value, std = mean_std([o.metrics["test"][m] for o in outs])
         out.append(ResultRow(paper=paper, table=table, dataset=ident["dataset"], split=ident["split"],
                              model=model, variant="", subset="test", metric=m, value=value, std=std,
-                             n_seeds=len(outs), profile=ident["profile"],
+                             n_seeds=len(outs), profile=ident["profile"], **shared_run_fields(outs),
                              seconds=round(sum(o.seconds for o in outs), 1),
                              notes=f"variant {variant}; seeds {seeds}; best epochs {[o.best_epoch for o in outs]} "
                                    f"of cap {outs[0].epoch_cap}; split seed {ident['split_seed']}"

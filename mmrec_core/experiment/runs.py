@@ -225,7 +225,7 @@ class Runs:
             enc_text, enc_image = self._encoders(runs)
             seeds = [o.seed for o in runs]
             lr = runs[0].train_config.get("lr")
-            shared = _shared_run_fields(runs)
+            shared = shared_run_fields(runs)
             common = dict(paper=paper, table=table, dataset=ident["dataset"], split=ident["split"],
                           model=label, variant=rename.get(variant, variant), profile=ident["profile"],
                           encoder_text=enc_text, encoder_image=enc_image)
@@ -241,7 +241,7 @@ class Runs:
                 m, s = mean_std(values)
                 out.append(ResultRow(subset="train", metric=metric, value=m, std=s, **over))
             out.append(ResultRow(subset="train", metric="best_epoch_max", value=float(max(o.best_epoch for o in runs)),
-                                 **{**over, "n_seeds": 1}))
+                                 **over))
             for o in runs:  # one row per run: later pages compare with the seed as the unit
                 run = dict(common, seed=o.seed, seconds=round(o.seconds, 1), **run_fields(o))
                 for subset in ("train", "val", "test"):
@@ -277,7 +277,7 @@ def run_fields(o) -> dict:
             "run_key": Path(o.folder).name if o.folder else "", "device": o.device}
 
 
-def _shared_run_fields(runs) -> dict:
+def shared_run_fields(runs) -> dict:
     """The run fields of a variant's rows over seeds: those every seed shares; the devices joined and
     the largest cap where the seeds differ."""
     fields = [run_fields(o) for o in runs]

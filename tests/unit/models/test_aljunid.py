@@ -93,6 +93,7 @@ def test_quick_replicate_through_the_experiment_layer(exp, tmp_path):
     run = per_run[("test", "rmse", 1)]
     assert run.value == runs.of("default")[1].metrics["test"]["rmse"] and run.n_seeds == 1 and run.std is None
     assert run.epoch_cap == 4 and run.patience == 1 and run.best_epoch == runs.of("default")[1].best_epoch
+    assert [r.n_seeds for r in rows if r.metric == "best_epoch_max"] == [2]        # a max over both seeds
     assert run.run_key.startswith("aljunid-") and len(run.code_fingerprint) == 12 and len(run.feature_hash) == 16
     again = experiment.replicate("aljunid", {"default": AljunidConfig(**TINY)}, [0, 1], exp, train,
                                  root=tmp_path, progress=False)
