@@ -51,10 +51,11 @@ def wall_times(folder: str | Path | None = None, profile: str = "paper") -> pd.D
     from .results import read_run_records, read_training_ledgers
     from .runner import available_notebooks
 
+    columns = ["notebook", "wall", "added", "runs", "from_cache", "ledger", "commit", "device"]
     runs = read_run_records(folder, status="ok")
+    runs = runs[runs.profile == profile] if len(runs) else runs
     if runs.empty:
-        return pd.DataFrame(columns=["notebook", "wall", "added", "runs", "from_cache", "ledger", "commit", "device"])
-    runs = runs[runs.profile == profile]
+        return pd.DataFrame(columns=columns)
     record = {r.notebook: r for r in runs.itertuples()}
     specs = available_notebooks()
     table = pd.DataFrame(cold_estimate({n: float(r.seconds) for n, r in record.items()}, read_training_ledgers(folder),

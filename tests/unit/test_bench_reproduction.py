@@ -49,6 +49,7 @@ def test_the_wall_time_table_comes_from_run_records_and_ledgers(tmp_path):
     assert out.loc["reproduction", "cold cache (min)"] == pytest.approx(12.1)
     assert out.loc["reproduction", "training ledger"] == "yes"      # 00 and 90 train nothing through the cache
     assert bench.wall_time_table(tmp_path / "nowhere").empty
+    assert bench.wall_time_table(tmp_path, profile="quick").empty          # only paper-profile records here
 
 
 def test_a_page_that_trains_nothing_through_the_run_cache_needs_no_ledger():
