@@ -214,10 +214,22 @@ def write_rows(rows: list[ResultRow], folder: str | Path | None = None, *, write
     merged = pd.concat([old[~_key_frame(old).isin(set(keys))], new], ignore_index=True) if len(old) else new
     merged = merged.sort_values(KEY, kind="stable", na_position="first")
     out.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
-    merged.to_csv(tmp, index=False)   # full precision: numbers read back exactly as written
-    os.replace(tmp, path)
+    _write_whole(path, lambda tmp: merged.to_csv(tmp, index=False))   # full precision: read back exactly
     return path
+
+
+def _write_whole(path: Path, write) -> None:
+    """``write(tmp)`` then rename ``tmp`` over ``path``: the old file stays whole if writing fails (a full
+    disk, a read-only folder), and the temporary file is removed."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, f"could not write {path} ({exc.strerror or exc}); the previous file is "
+                                 f"unchanged. Free space or point the results folder elsewhere (RESULTS_DIR, "
+                                 f"MMREC_RESULTS)") from exc
 
 
 def read_results(folder: str | Path | None = None, **filters) -> pd.DataFrame:
@@ -320,7 +332,7 @@ class RunRecord:
         out = results_dir(folder) / "runs"
         out.mkdir(parents=True, exist_ok=True)
         path = out / (f"{self.notebook}.json" if self.status == "ok" else f"{self.notebook}.{self.status}.json")
-        path.write_text(json.dumps(asdict(self), indent=1, sort_keys=True))
+        _write_whole(path, lambda tmp: tmp.write_text(json.dumps(asdict(self), indent=1, sort_keys=True)))
         return path
 
 
@@ -349,11 +361,3 @@ def read_training_ledgers(folder: str | Path | None = None) -> dict[str, dict]:
         body = json.loads(p.read_text())
         out[body["notebook"]] = body["runs"]
     return out
-
-
-def wall_time_minutes(summary: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``benchmarks/bench_reproduction.py`` as minutes: one row per notebook (and the
-    total, ``reproduction``), columns ``seconds`` (measured) and ``seconds_cold`` (cold-cache estimate)."""
-    bench = summary[(summary.table == "bench") & summary.metric.isin(["seconds", "seconds_cold"])
-                    & (summary.page == "bench_reproduction")]
-    return (bench.pivot_table(index="model", columns="metric", values="value", sort=False) / 60).round(1).add_suffix(" (min)")

@@ -32,7 +32,6 @@ def content_ablation(model: str, arms: dict, seeds, experiment: Experiment, trai
     return Runs(runs.outcomes, experiment)
 
 
-
 def lr_sweep(config, train, rates) -> dict:
     """Variants that differ only in the learning rate: ``{"lr=0.001": (config, train(lr=0.001)), ...}``."""
     from ..papers import lr_variant

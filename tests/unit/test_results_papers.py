@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -158,3 +159,20 @@ def test_baseline_rows_show_numbers_over_seeds_not_runs():
     assert out.loc[("SVDpp", "companion"), "test"] == 0.91 and out.loc[("SVDpp", "companion"), "train"] == 0.7
     assert out.loc[("GlobalMean", "sanity"), "test"] == 1.12 and list(out.columns) == ["train", "val", "test"]
     assert baseline_rows(rows_frame([_row()])).empty
+
+
+def test_a_full_disk_leaves_the_records_whole_and_no_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    write_rows([_row(value=0.93)], tmp_path, writer="10_baselines")
+    before = (tmp_path / "records" / "10_baselines.csv").read_bytes()
+
+    def full(self, path, *args, **kwargs):
+        Path(path).write_text("half a fi")          # part of the file reaches the disk
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    with pytest.raises(OSError, match="previous file is unchanged"):
+        write_rows([_row(value=0.5)], tmp_path, writer="10_baselines")
+    assert (tmp_path / "records" / "10_baselines.csv").read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "records").iterdir()) == ["10_baselines.csv"]
