@@ -37,7 +37,9 @@ class NotebookSpec:
 
     @property
     def uses_run_cache(self) -> bool:
-        return "run_cache.py" in self.code
+        """The page trains (or loads) runs: its code reaches the experiment layer's ``replicate``.
+        (The registry alone does not count: page 91 reads it to list pages, and trains nothing.)"""
+        return "experiment/runs.py" in self.code
 
 
 def notebook_spec(path: str | Path, repo_root: Path | None = None) -> NotebookSpec:

@@ -119,3 +119,5 @@ def test_a_notebooks_spec_comes_from_its_imports_and_metadata(tmp_path):
     names = [s.name for s in runner.available_notebooks()]
     assert names == sorted(names) and "90_paper_vs_ours" in names
     assert not runner.notebook_spec(runner.NOTEBOOK_DIR / "90_paper_vs_ours.ipynb").needs_real_data
+    trains = {s.name for s in runner.available_notebooks() if s.uses_run_cache}
+    assert {"20_xia_fusion", "30_tsem", "40_ours"} <= trains and not trains & {"00_data", "10_baselines", "91_reproducibility"}
