@@ -103,4 +103,6 @@ def test_tsem_genome_path_runs_end_to_end_on_synthetic_ml25m_files(tmp_path):
     rows = read_results(tmp_path / "res", dataset="ml-25m")
     tsem = rows[(rows.paper == "tsem") & (rows.metric == "rmse") & (rows.subset == "test")]
     assert {"NN", "MF", "MF_NN", "TSEM"} <= set(tsem.model) and set(tsem.split) == {"random-80-10-10"}
-    assert (tsem.n_seeds == 2).all() and (tsem.encoder_text == "").all()     # no plot texts for ML-25M here
+    means, runs = tsem[tsem.seed.isna()], tsem[tsem.seed.notna()]
+    assert (means.n_seeds == 2).all() and (tsem.encoder_text == "").all()     # no plot texts for ML-25M here
+    assert (runs.n_seeds == 1).all() and sorted(set(runs.seed)) == [0, 1]    # one row per run, its seed typed
