@@ -17,15 +17,12 @@ SOURCE is a folder (a worktree or another clone) or a git ref of this repository
 """
 from __future__ import annotations
 
-import io
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from .paths import REPO_ROOT
-from .results import RECORDS, _key_frame, read_records_file, typed_frame
+from .results import RECORDS, _key_frame, read_records_file
 
 
 @dataclass
@@ -73,14 +70,6 @@ class _GitRef:
 
 def _git(repo: Path, *args) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=repo, capture_output=True)
-
-
-def _records(data: bytes, where: str) -> pd.DataFrame:
-    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-    missing = {"commit", "created", "value"} - set(frame.columns)
-    if missing:
-        raise ValueError(f"{where}: not a records file (columns {sorted(missing)} missing)")
-    return typed_frame(frame)
 
 
 def page_code(page: str, repo: Path) -> list[str]:
@@ -139,7 +128,7 @@ def merge_results(source: str | Path, repo: str | Path | None = None, dry_run: b
         if mine.exists() and mine.read_bytes() == data:
             out.append(PageMerge(page, "unchanged"))
             continue
-        theirs = _records(data, f"{source}: results/{RECORDS}/{name}")
+        theirs = read_records_file(f"{source}: results/{RECORDS}/{name}", data)
         keys = set(_key_frame(theirs))
         owners = sorted(other for other, frame in ours.items() if other != page and keys & set(_key_frame(frame)))
         if owners:

@@ -152,12 +152,17 @@ def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def read_records_file(path: str | Path) -> pd.DataFrame:
-    """One writer's records, typed (an empty typed frame if the file does not exist)."""
-    path = Path(path)
-    if not path.exists():
+def read_records_file(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
+    """One writer's records, typed (an empty typed frame if the file does not exist).
+
+    data: the file's bytes when they come from elsewhere (another checkout, a git ref); ``path`` then
+    only names them in errors.
+    """
+    import io
+
+    if data is None and not Path(path).exists():
         return typed_frame(pd.DataFrame(columns=COLUMNS))
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(io.BytesIO(data) if data is not None else Path(path), dtype=str, keep_default_na=False)
     missing = sorted(set(COLUMNS) - set(frame.columns))
     if missing:
         raise ValueError(f"{path}: not a records file of this version (columns {missing} missing); "
@@ -263,26 +268,6 @@ def ownership_conflicts(frame: pd.DataFrame) -> pd.DataFrame:
     keys = _key_frame(frame)
     pages = frame.assign(_key=keys).groupby("_key").page.agg(lambda s: sorted(set(s)))
     return pages[pages.map(len) > 1].rename("pages").reset_index().rename(columns={"_key": "key"})
-
-
-def metrics_side_by_side(frame: pd.DataFrame, model: str, metrics=("rmse", "rmse_argmax"),
-                         tables=("table2", "table3")) -> pd.DataFrame:
-    """Mean (± std) of several metrics of one model per (table, variant, subset), side by side."""
-    frame = over_seeds(frame)
-    rows = frame[(frame.model == model) & frame.metric.isin(metrics) & frame.table.isin(tables)]
-    if rows.empty:
-        return pd.DataFrame()
-    shown = rows.assign(shown=[f"{v:.4f}" + (f" ± {s:.4f}" if pd.notna(s) else "") for v, s in zip(rows.value, rows["std"])])
-    return shown.pivot_table(index=["table", "variant", "subset"], columns="metric", values="shown",
-                             aggfunc="first", sort=False).reindex(columns=list(metrics))
-
-
-def effects_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The recorded comparisons (metric ``*_diff``): effect b - a, 95% interval, p-value, method."""
-    eff = frame[frame.metric.str.endswith(("_diff", "_diff_bootstrap"))]
-    cols = ["paper", "table", "dataset", "model", "variant", "subset", "metric", "value", "ci_low",
-            "ci_high", "p_value", "n_seeds", "method", "profile"]
-    return eff[cols].rename(columns={"value": "effect (b - a)", "variant": "b-vs-a"}).reset_index(drop=True)
 
 
 def environment_info() -> dict:

@@ -1,4 +1,4 @@
-"""Tables the summary pages (90, 91) show, each derived from the records by one call."""
+"""Tables the summary pages (90, 91) show, each derived from the records (``read_results``) by one call."""
 from __future__ import annotations
 
 import pandas as pd
@@ -24,3 +24,23 @@ def records_overview(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     return frame.groupby(["page", "paper", "table", "profile"]).agg(
         rows=("value", "size"), per_run_rows=("seed", "count"), models=("model", "nunique"), newest=("created", "max"))
+
+
+def metrics_side_by_side(frame: pd.DataFrame, model: str, metrics=("rmse", "rmse_argmax"),
+                         tables=("table2", "table3")) -> pd.DataFrame:
+    """Mean (± std) of several metrics of one model per (table, variant, subset), side by side."""
+    frame = over_seeds(frame)
+    rows = frame[(frame.model == model) & frame.metric.isin(metrics) & frame.table.isin(tables)]
+    if rows.empty:
+        return pd.DataFrame()
+    shown = rows.assign(shown=[f"{v:.4f}" + (f" ± {s:.4f}" if pd.notna(s) else "") for v, s in zip(rows.value, rows["std"])])
+    return shown.pivot_table(index=["table", "variant", "subset"], columns="metric", values="shown",
+                             aggfunc="first", sort=False).reindex(columns=list(metrics))
+
+
+def effects_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The recorded comparisons (metric ``*_diff``): effect b - a, 95% interval, p-value, method."""
+    eff = frame[frame.metric.str.endswith(("_diff", "_diff_bootstrap"))]
+    cols = ["paper", "table", "dataset", "model", "variant", "subset", "metric", "value", "ci_low",
+            "ci_high", "p_value", "n_seeds", "method", "profile"]
+    return eff[cols].rename(columns={"value": "effect (b - a)", "variant": "b-vs-a"}).reset_index(drop=True)
