@@ -21,6 +21,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -100,6 +101,17 @@ class NotebookContext:
 
             display(fig)
         plt.close(fig)
+
+    def glue(self, name: str, value) -> None:
+        """Glue a number (or text) computed on this page as ``<prefix>-<name>`` (``20-untrained_loss``),
+        so that the page's prose shows it (``{glue:text}`20-untrained_loss:.3f```) instead of a typed copy."""
+        key = f"{self.notebook.split('_', 1)[0]}-{name}"
+        try:
+            from myst_nb import glue
+
+            glue(key, value, display=False)
+        except ImportError:  # myst-nb absent: show it plainly
+            print(f"{key} = {value}")
 
     def figures(self, figures: dict, dataset: str | None = None) -> None:
         """:meth:`figure` for each ``name -> Figure`` of ``figures``."""
@@ -253,23 +265,78 @@ def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookC
     return ctx
 
 
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+_DOLLAR_TOKEN = re.compile(r"\$[^\s`]*")
+_TRAILING = ".,;:)]!?'\""
+
+
+def markdown_text(text: str) -> str:
+    """Plain text (a message, a note) made safe to emit as MyST Markdown: every token holding a
+    ``$`` (``$MMREC_DATA/ml-1m/ratings.dat``, an environment variable) outside a code span is put in
+    backticks, so that the page shows it literally instead of reading the text between two ``$`` as
+    math. Trailing punctuation stays outside the backticks; existing code spans are left alone."""
+    def literal(match):
+        token = match.group(0)
+        core = token.rstrip(_TRAILING) or token
+        return f"`{core}`{token[len(core):]}"
+
+    parts = _CODE_SPAN.split(str(text))
+    return "".join(part if i % 2 else _DOLLAR_TOKEN.sub(literal, part) for i, part in enumerate(parts))
+
+
 def display_notes(notes: dict, title: str = "skipped") -> None:
     """One MyST note per ``name -> reason`` (e.g. the releases :func:`load_releases` skipped)."""
     from IPython.display import Markdown, display
 
     if notes:
-        display(Markdown("\n".join(f"```{{note}}\n**{name} {title}.** {why}\n```" for name, why in notes.items())))
+        display(Markdown("\n".join(f"```{{note}}\n**{markdown_text(name)} {title}.** {markdown_text(why)}\n```"
+                                   for name, why in notes.items())))
+
+
+# Columns of a comparison table that may hold one value in every row of a page's table: said once
+# in the caption instead (key columns the book test reads, model and metric, always stay).
+LIFTED_COLUMNS = ("dataset", "variant", "subset")
+# Columns that describe our number: said once (in these words) where every row that has a number of
+# ours has the same one.
+OURS_COLUMNS = {"ours on": "ours on {}", "seeds": "ours over {} seeds", "encoders (text / image)": "our encoders (text / image): {}"}
+# Columns left out where they are blank in every row.
+OPTIONAL_COLUMNS = ("variant", "ours on", "± std", "seeds", "encoders (text / image)", "notes")
+
+
+def comparison_display(frame, drop=()):
+    """The page's form of a :func:`mmrec_core.papers.comparison_table`: the paper's dataset and ours
+    (where it differs) in two columns, the ``drop`` columns and those blank in every row left out; a
+    column with one value in every row, or one value in every row that has a number of ours (our
+    dataset, seeds, encoders), said once in the caption instead. Returns ``(Styler, notes)``."""
+    from .papers import comparison_table
+    from .tables import lift_constant_columns, page_table
+
+    table, notes = comparison_table(frame)
+    if "dataset" in table.columns and "ours_dataset" in frame.columns:   # "X (ours: Y)" as two columns
+        other = [o if isinstance(o, str) and o and o != d else "" for o, d in zip(frame.ours_dataset, frame.dataset)]
+        table["dataset"] = frame.dataset.to_numpy()
+        table.insert(table.columns.get_loc("dataset") + 1, "ours on", other)
+    table = table.drop(columns=[c for c in drop if c in table.columns])
+    table = table.drop(columns=[c for c in OPTIONAL_COLUMNS if c in table.columns and (table[c] == "").all()])
+    table, caption = lift_constant_columns(table, LIFTED_COLUMNS)
+    said = [caption] if caption else []
+    has_ours = table["ours"] != "" if "ours" in table.columns else None
+    if has_ours is not None and has_ours.sum() >= 2:
+        for c, words in OURS_COLUMNS.items():
+            if c in table.columns and table.loc[has_ours, c].nunique() == 1 and (table.loc[~has_ours, c] == "").all():
+                said.append(words.format(table.loc[has_ours, c].iloc[0]))
+                table = table.drop(columns=c)
+    return page_table(table, " · ".join(said)), notes
 
 
 def display_comparison(frame, title: str | None = None, drop=()):
-    """Show a :func:`mmrec_core.papers.comparison_table` with its numbered notes (Markdown)."""
+    """Show a :func:`mmrec_core.papers.comparison_table` (as :func:`comparison_display`) with its
+    numbered notes (Markdown)."""
     from IPython.display import Markdown, display
 
-    from .papers import comparison_table
-
     if title:
-        display(Markdown(f"## {title}"))
-    table, notes = comparison_table(frame)
-    display(table.drop(columns=[c for c in drop if c in table.columns]).style.hide(axis="index"))
+        display(Markdown(f"## {markdown_text(title)}"))
+    table, notes = comparison_display(frame, drop)
+    display(table)
     if notes:
-        display(Markdown("\n".join(notes)))
+        display(Markdown("\n".join(markdown_text(n) for n in notes)))

@@ -40,6 +40,7 @@ _TSEM_CITED = [  # the report's columns (e) and (f): numbers it cites from other
     ("MF (Koren 2009)", "netflix-prize", "mse", 0.73), ("MF (Koren 2009)", "netflix-prize", "rmse", 0.86),
     ("NCF (He 2017)", "ml-1m-hr10-99-negatives", "hit_rate_pct", 72.0),
 ]
+TSEM_HALF_DATA_FRACTION = 0.3   # section 9: TSEM "with 30% of the data" reaches MF_NN's loss
 TSEM_DATASET = "movielens-genome-1000plus"   # the report's data: tag-genome MovieLens, users with >= 1000 ratings
 _SIET = [  # Siet et al. 2024 (Appl. Sci. 14(6):2505), abstract: dataset, test RMSE (their own split)
     ("ml-100k", 1.0756), ("ml-1m", 0.9927),

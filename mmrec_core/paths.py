@@ -48,12 +48,35 @@ def results_dir(explicit: str | os.PathLike | None = None) -> Path:
     return path
 
 
+def code_text(source: str) -> str:
+    """The code of a Python source without its docstrings and comments (``ast`` round trip).
+
+    What a run's numbers depend on: an edit to a docstring, a comment or the layout of a file leaves
+    it unchanged, so documenting a model (its deviations, its trials) does not retire its trained
+    runs. A source that does not parse is returned as it is (any edit then counts).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
 def hash_package_sources(h, parts, repo_root: Path | None = None) -> None:
-    """Feed ``h`` (a hashlib object) the path and bytes of every package source file under ``parts``.
+    """Feed ``h`` (a hashlib object) the path and code of every package source file under ``parts``.
 
     Each part is a file or folder inside ``<repo_root>/mmrec_core`` (folders: their ``*.py`` files,
-    sorted); a missing part adds nothing. Used by the runner (is a notebook stale?) and by the run
-    cache of the models (is a finished run still valid?).
+    sorted); a missing part adds nothing. The code is :func:`code_text` (docstrings and comments
+    left out). Used by the runner (is a notebook stale?) and by the run cache of the models (is a
+    finished run still valid?).
     """
     root = Path(repo_root) if repo_root is not None else REPO_ROOT
     package = root / "mmrec_core"
@@ -62,7 +85,7 @@ def hash_package_sources(h, parts, repo_root: Path | None = None) -> None:
         files = sorted(target.rglob("*.py")) if target.is_dir() else [target] if target.exists() else []
         for path in files:
             h.update(path.relative_to(root).as_posix().encode())
-            h.update(path.read_bytes())
+            h.update(code_text(path.read_text(encoding="utf-8")).encode())
 
 
 def package_imports(parts=(), repo_root: Path | None = None, sources=()) -> tuple[str, ...]:

@@ -167,6 +167,63 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------------------ page tables
+METRIC_LABELS = {"precision": "precision", "recall": "recall", "f1": "F1", "diversity": "diversity"}
+NOT_APPLICABLE = ("diversity is blank for heldout: its list is the user's own test ratings, not a list "
+                  "drawn from the catalogue, so it is neither diversified nor measured")
+
+
+def summary_table(frame: pd.DataFrame, decimals: int = 4):
+    """:func:`summarize` as a page shows it (a Styler): one row per list (``all-unrated``,
+    ``all-unrated-kmeans``, ``heldout``), the mean and ``± std`` of each metric in separate columns,
+    a blank where a metric does not apply (diversity of heldout), said in the caption."""
+    from .tables import fmt_count, fmt_number
+
+    s = summarize(frame)
+    shown = pd.DataFrame({("variant", ""): s.variant,
+                          ("list", ""): [variant_name(p, d) for p, d in zip(s.protocol, s.diversify)],
+                          ("seeds", ""): s.n_seeds.map(fmt_count)})
+    for m, label in METRIC_LABELS.items():
+        shown[(label, "mean")] = s[m].map(lambda v: fmt_number(v, decimals))
+        shown[(label, "± std")] = s[f"{m}_std"].map(lambda v: fmt_number(v, decimals))
+    shown.columns = pd.MultiIndex.from_tuples(shown.columns)
+    return _page_table(shown, frame)
+
+
+def runs_table(frame: pd.DataFrame, decimals: int = 4):
+    """:func:`evaluate_runs` per seed as a page shows it (a Styler): one row per (seed, list), fixed
+    decimals, a blank where a metric does not apply (diversity of heldout), said in the caption; top N
+    and the relevance threshold, the same in every row, said there too."""
+    from .tables import fmt_count, fmt_number
+
+    shown = pd.DataFrame({"variant": frame.variant, "seed": frame.seed.map(fmt_count),
+                          "list": [variant_name(p, d) for p, d in zip(frame.protocol, frame.diversify)]})
+    for m, label in METRIC_LABELS.items():
+        shown[label] = frame[m].map(lambda v: fmt_number(v, decimals))
+    shown["users"] = frame.n_users.map(fmt_count)
+    return _page_table(shown, frame)
+
+
+def _page_table(shown: pd.DataFrame, frame: pd.DataFrame):
+    """``shown`` with one variant said in the caption (not a column), beside top N, the relevance
+    threshold and why a blank is blank."""
+    from .tables import page_table
+
+    said = []
+    variant = shown.columns[0]            # "variant" or ("variant", "")
+    if frame.variant.nunique() == 1:
+        shown = shown.drop(columns=[variant])
+        if frame.variant.iloc[0]:
+            said.append(f"variant {frame.variant.iloc[0]}")
+    for col, text in (("top_n", "top {:g}"), ("relevance", "relevant: rating >= {:g}")):
+        if col in frame and frame[col].nunique() == 1:
+            said.append(text.format(frame[col].iloc[0]))
+    heldout = frame.protocol == "heldout"
+    if heldout.any() and frame.loc[heldout, "diversity"].isna().all():
+        said.append(NOT_APPLICABLE)
+    return page_table(shown.reset_index(drop=True), " · ".join(said))
+
+
 def variant_name(protocol: str, diversify: bool) -> str:
     return protocol + ("-kmeans" if diversify else "")
 

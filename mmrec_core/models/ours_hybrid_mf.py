@@ -27,18 +27,18 @@ The text and poster maps are of low rank (``content_rank``): a full-rank map fro
 1,682 movies and overfits within a few epochs (trials below).
 
 Selection trials (real ML-100K, Xia's split seed 0, model seed 0, lr 1e-3, batch 1024, patience 5,
-1 thread; run cache in /tmp, nothing in results/). Chosen by **validation** RMSE; test shown only
-to document what the selection cost: val / test (best epoch)
+1 thread; run cache in /tmp, nothing in results/). Chosen by **validation** RMSE (the
+test numbers those runs printed played no part and are not listed): validation RMSE (best epoch)
 
-- plain biased MF (every ``use_*`` off), l2 0.05: 0.906 / 0.904 (22); l2 0.03: 0.908 / 0.905 (16);
-- all content, full rank, content_l2 1e-3: 0.916 / 0.921 (4); 0.05: 0.908 / 0.914 (12); 0.5:
-  0.903 / 0.909 (21); 2.0: 0.909 / 0.912 (24); 128 factors: 0.919 / 0.930 (4);
-- genres only, content_l2 0.01: 0.901 / 0.903 (22); 0.05: 0.897 / 0.897 (22); 0.2: 0.900 / 0.898 (22);
-- user attributes only, 0.05: 0.902 / 0.907 (25); genres + attributes, 0.05: 0.892 / 0.898 (22);
-  0.1: 0.894 / 0.899 (26);
-- genres + text, full rank, 0.5: 0.905 / 0.905 (21); genres + poster, full rank, 0.5: 0.907 / 0.908;
-- all content, rank 4, 0.05: 0.888 / 0.898 (19); rank 4, 0.2: 0.894 / 0.900 (22);
-  **rank 8, 0.05: 0.888 / 0.900 (18)**, the default.
+- plain biased MF (every ``use_*`` off), l2 0.05: 0.906 (22); l2 0.03: 0.908 (16);
+- all content, full rank, content_l2 1e-3: 0.916 (4); 0.05: 0.908 (12); 0.5:
+  0.903 (21); 2.0: 0.909 (24); 128 factors: 0.919 (4);
+- genres only, content_l2 0.01: 0.901 (22); 0.05: 0.897 (22); 0.2: 0.900 (22);
+- user attributes only, 0.05: 0.902 (25); genres + attributes, 0.05: 0.892 (22);
+  0.1: 0.894 (26);
+- genres + text, full rank, 0.5: 0.905 (21); genres + poster, full rank, 0.5: 0.907;
+- all content, rank 4, 0.05: 0.888 (19); rank 4, 0.2: 0.894 (22);
+  **rank 8, 0.05: 0.888 (18)**, the default.
 """
 from __future__ import annotations
 

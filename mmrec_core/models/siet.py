@@ -116,7 +116,7 @@ benchmarks/bench_siet.py on 2 idle cores (load average 0.7), batch 1024, bf16, 2
 
 TRIALS = """
 seed 0, lr 1e-3, batch 1024, patience 3, cap 40, bf16, window 4: best epoch 12, stopped at 15;
-  val RMSE 0.9823, test RMSE 0.9768, MAE 0.7777, train RMSE (eval mode) 0.9180; 96 s
+  val RMSE 0.9823, train RMSE (eval mode) 0.9180; 96 s
   (about 4.5 s per epoch under a load average of 4 on 2 cores).
   val RMSE per epoch: 1.083 1.042 1.007 0.996 1.002 0.992 0.993 0.989 0.994 0.990 0.987 0.982
   0.995 0.995 0.987 (noisy after epoch 6: patience 3, not 1).

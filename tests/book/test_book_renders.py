@@ -84,7 +84,7 @@ def test_figures_render(built_book, browser, tmp_path_factory):
 
 
 def _tables(html_path):
-    """(header, rows) of every HTML table of a built page."""
+    """(header, rows, caption) of every HTML table of a built page."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html_path.read_text(), "html.parser")
@@ -93,8 +93,20 @@ def _tables(html_path):
         head = [th.get_text(strip=True) for th in table.find("thead").find_all("th")] if table.find("thead") else []
         body = [[td.get_text(strip=True) for td in tr.find_all(["td", "th"])]
                 for tr in (table.find("tbody") or table).find_all("tr")]
-        out.append((head, body))
+        caption = table.find("caption").get_text(" ", strip=True) if table.find("caption") else ""
+        out.append((head, body, caption))
     return out
+
+
+def _said_once(caption: str) -> dict:
+    """Key columns a page table says once in its caption (``dataset ml-100k · subset test · ours on
+    ml-100k``, :func:`mmrec_core.notebook.comparison_display`) instead of in every row."""
+    said = {}
+    for item in caption.split(" · "):
+        for name in ("dataset", "variant", "subset", "ours on"):
+            if item.startswith(name + " "):
+                said[name] = item[len(name) + 1:]
+    return said
 
 
 @pytest.mark.parametrize("page", ["90_paper_vs_ours", "20_xia_fusion", "21_mu", "22_siet", "23_aljunid", "10_baselines",
@@ -104,15 +116,20 @@ def test_every_number_in_a_comparison_table_equals_the_records(built_book, page)
 
     rows = over_seeds(read_results(REPO / "results", profile="paper"))   # a table's numbers: means, not runs
     checked = 0
-    for head, body in _tables(built_book / "book" / "notebooks" / f"{page}.html"):
+    for head, body, caption in _tables(built_book / "book" / "notebooks" / f"{page}.html"):
         if not {"paper", "ours", "model", "metric"} <= set(head):
             continue
         col = {h: i for i, h in enumerate(head)}
+        said = _said_once(caption)
         for cells in body:
             if len(cells) != len(head) or not cells[col["ours"]]:
                 continue
-            key = {k: cells[col[k]] for k in ("dataset", "model", "variant", "subset", "metric") if k in col}
-            if "(ours: " in key.get("dataset", ""):   # a paper row on other data: ours named in brackets
+            key = {k: said[k] for k in ("dataset", "variant", "subset") if k in said}
+            key.update({k: cells[col[k]] for k in ("dataset", "model", "variant", "subset", "metric") if k in col})
+            ours_on = cells[col["ours on"]] if "ours on" in col else said.get("ours on", "")
+            if ours_on:                                       # a paper row on other data: ours on ours_on
+                key["dataset"] = ours_on
+            elif "(ours: " in key.get("dataset", ""):         # the same, as pages executed before said it
                 key["dataset"] = key["dataset"].split("(ours: ")[1].rstrip(")")
             match = rows
             for k, v in key.items():
@@ -122,6 +139,49 @@ def test_every_number_in_a_comparison_table_equals_the_records(built_book, page)
             assert cells[col["ours"]] in values, (page, key, cells[col["ours"]], values)
             checked += 1
     assert checked > 0, f"no comparison numbers found on {page}"
+
+
+# Each table of a page against the column that holds it: the nearest ancestor that scrolls sideways
+# (a cell output) or else the article. A table wider than that scrolls or runs off the page.
+_TABLE_WIDTHS_JS = """
+return Array.from(document.querySelectorAll('article table')).map((t, i) => {
+  let box = t.parentElement;
+  while (box.tagName !== 'ARTICLE' && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) {
+    box = box.parentElement;
+  }
+  const head = (t.querySelector('thead') || t).innerText.replace(/\\s+/g, ' ').slice(0, 60);
+  return {i: i, table: t.scrollWidth, box: box.clientWidth, boxScroll: box.scrollWidth, head: head};
+});"""
+
+
+def test_every_table_of_page_90_fits_the_window(built_book, browser):
+    """At 1,400 px no table of the paper-vs-ours page is wider than the column that holds it."""
+    browser.get((built_book / "book" / "notebooks" / "90_paper_vs_ours.html").as_uri())
+    assert browser.execute_script("return window.innerWidth") == 1400
+    widths = browser.execute_script(_TABLE_WIDTHS_JS)
+    assert len(widths) >= 8, widths
+    too_wide = [w for w in widths if w["table"] > w["box"] + 1 or w["boxScroll"] > w["box"] + 1]
+    assert not too_wide, too_wide
+
+
+@pytest.mark.parametrize("page", ["00_data", "01_features", "10_baselines", "20_xia_fusion", "21_mu", "22_siet",
+                                  "23_aljunid", "30_tsem", "40_ours", "41_fusion_content", "90_paper_vs_ours",
+                                  "91_reproducibility"])
+def test_no_table_cell_shows_nan(built_book, page):
+    """A value that does not apply is blank (or says why), never NaN / nan / <NA>."""
+    bad = [(cells, caption) for head, body, caption in _tables(built_book / "book" / "notebooks" / f"{page}.html")
+           for cells in [head] + body if any(c in ("NaN", "nan", "<NA>", "None") for c in cells)]
+    assert not bad, bad[:3]
+
+
+def test_no_path_or_variable_is_read_as_math(built_book):
+    """``$MMREC_DATA/...`` in a package note stays text: MyST's dollarmath must not pair two ``$``."""
+    from bs4 import BeautifulSoup
+
+    for page in sorted((built_book / "book" / "notebooks").glob("*.html")):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        maths = [m.get_text() for m in soup.select(".math")]
+        assert not [m for m in maths if "MMREC" in m or "/" in m], (page.name, maths[:2])
 
 
 def test_figures_have_captions_and_names(built_book):

@@ -351,3 +351,28 @@ def test_code_fingerprints_follow_imports_not_lists(tmp_path):
         assert "features/encoders.py" in REGISTRY[name].code_files(), name
     assert "models/layers.py" in REGISTRY["siet"].code_files()          # found, no longer listed
     assert not any(f.startswith("features/") for f in REGISTRY["fusion"].code_files())   # reads cached features only
+
+
+def test_code_hash_ignores_docstrings_and_comments_but_not_code(tmp_path):
+    import hashlib
+
+    from mmrec_core.paths import hash_package_sources
+
+    pkg = tmp_path / "mmrec_core"
+    pkg.mkdir()
+    model = pkg / "m.py"
+
+    def digest(text):
+        model.write_text(text)
+        h = hashlib.sha256()
+        hash_package_sources(h, ("m.py",), tmp_path)
+        return h.hexdigest()
+
+    base = digest('"""A model."""\nclass C:\n    """Trials: val RMSE 0.90."""\n    lr = 1e-3\n\n\ndef f(x):\n    return x + 1\n')
+    # a documentation edit (module, class docstrings; a comment; blank lines) keeps the hash: runs stay valid
+    assert digest('"""A model, with its deviations."""\nclass C:\n    """Trials: val RMSE 0.89."""\n'
+                  '    lr = 1e-3  # Adam\n\ndef f(x):\n    return x + 1\n') == base
+    # a code edit retires them, also one that only changes a string constant the code may read
+    code = '"""A model."""\nclass C:\n    """Trials: val RMSE 0.90."""\n    lr = 1e-3\n\n\ndef f(x):\n    return x + 1\n'
+    assert digest(code.replace("lr = 1e-3", "lr = 3e-3")) != base
+    assert digest(code.replace("lr = 1e-3", 'lr = 1e-3\n    name = "x"')) != base

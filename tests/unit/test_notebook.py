@@ -88,3 +88,71 @@ def test_display_notes_shows_one_note_per_entry(monkeypatch):
     nbctx.display_notes({"ml-1m": "ratings.dat missing"})
     nbctx.display_notes({})
     assert shown == ["```{note}\n**ml-1m skipped.** ratings.dat missing\n```"]
+
+
+def test_markdown_text_puts_dollar_paths_in_backticks():
+    text = ("$MMREC_DATA/ml-1m/ratings.dat: file not found. ml-1m is not (fully) in the data home $MMREC_DATA. "
+            "Run `python -m mmrec_core download ml-1m` or unzip it into the data home ($MMREC_DATA).")
+    out = nbctx.markdown_text(text)
+    assert out.startswith("`$MMREC_DATA/ml-1m/ratings.dat`: file not found.")
+    assert "data home `$MMREC_DATA`. Run" in out and "(`$MMREC_DATA`)." in out
+    assert "`python -m mmrec_core download ml-1m`" in out            # a code span is left as it is
+    assert nbctx.markdown_text("see `$MMREC_CACHE/x` here") == "see `$MMREC_CACHE/x` here"
+    assert nbctx.markdown_text("no dollar here") == "no dollar here"
+    # no $ outside a code span is left for MyST's dollarmath to pair up
+    import re
+
+    assert not re.search(r"\$", re.sub(r"`[^`]*`", "", out))
+
+
+def test_display_notes_shows_dollar_paths_literally(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    nbctx.display_notes({"ml-1m": "$MMREC_DATA/ml-1m/ratings.dat: file not found. Set $MMREC_DATA."})
+    assert shown == ["```{note}\n**ml-1m skipped.** `$MMREC_DATA/ml-1m/ratings.dat`: file not found. "
+                     "Set `$MMREC_DATA`.\n```"]
+
+
+def test_comparison_display_is_compact():
+    import html
+
+    import pandas as pd
+
+    from mmrec_core.papers import TSEM_DATASET, compare, rows_frame
+    from mmrec_core.results import ResultRow
+
+    rows = [ResultRow(paper="tsem", table="models", dataset="ml-100k", split="s", model=m, subset="test", metric=k,
+                      value=v, std=0.01, n_seeds=5) for m in ("NN", "MF") for k, v in (("rmse", 1.0), ("mse", 1.0))]
+    side = compare(rows_frame(rows))
+    styler, notes = nbctx.comparison_display(side[side.paper == "tsem"])
+    shown = styler.data
+    # the paper's dataset and ours in separate places; ours (the same for every row of ours) said once
+    assert "ours on" not in shown.columns and set(shown.dataset) >= {TSEM_DATASET}
+    caption = html.unescape(styler.caption)
+    assert "ours on ml-100k" in caption and "ours over 5 seeds" in caption and "subset test" in caption
+    assert "variant" not in shown.columns and "encoders (text / image)" not in shown.columns   # blank everywhere
+    assert {"model", "metric", "paper", "ours", "± std", "ours − paper", "notes"} <= set(shown.columns)
+    assert not any("nan" in str(v).lower() for v in shown.to_numpy().ravel())
+    assert notes and all(n[0].isdigit() for n in notes)
+    # ours on another dataset than the paper's in only some rows: a column
+    mixed = side[side.paper == "tsem"].copy()
+    mixed.loc[mixed.index[0], "ours_dataset"] = "ml-1m"
+    shown = nbctx.comparison_display(mixed)[0].data
+    assert "ours on" in shown.columns and set(shown["ours on"]) >= {"ml-1m", "ml-100k"}
+    assert isinstance(shown, pd.DataFrame)
+
+
+def test_glue_names_a_number_by_page_for_the_prose(tmp_path, monkeypatch):
+    import myst_nb
+
+    glued = []
+    monkeypatch.setattr(myst_nb, "glue", lambda key, value, display=True: glued.append((key, value, display)))
+    ctx = start("20_xia_fusion", {**declared_parameters("20_xia_fusion"), "PROFILE": "quick",
+                                  "RESULTS_DIR": str(tmp_path)}, show_banner=False)
+    ctx.glue("untrained_loss", 1.829)
+    assert glued == [("20-untrained_loss", 1.829, False)]
+    # the page's prose refers to it by that key
+    source = (nbctx.REPO_ROOT / "notebooks" / "20_xia_fusion.ipynb").read_text()
+    assert "{glue:text}`20-untrained_loss:.3f`" in source and "log 5 = 1.609;" in source

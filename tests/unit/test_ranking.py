@@ -71,3 +71,49 @@ def test_heldout_precision_recall_matches_the_surprise_faq_rule():
     assert h["precision"] == pytest.approx((0.5 + 0.0) / 2)
     assert h["recall"] == pytest.approx((0.5 + 0.0) / 2)
     assert h["n_users"] == 2
+
+
+def _rank_frame():
+    """What evaluate_runs returns for 2 seeds: heldout lists have no diversity (NaN)."""
+    import pandas as pd
+
+    rows = []
+    for seed in (0, 1):
+        for protocol, div in (("all-unrated", False), ("all-unrated", True), ("heldout", False)):
+            rows.append({"variant": "siet", "seed": seed, "protocol": protocol, "diversify": div, "top_n": 10,
+                         "relevance": 4.0, "precision": 0.0255 + 0.001 * seed, "recall": 0.07, "f1": 0.04,
+                         "n_users": 852 if protocol == "heldout" else 737,
+                         "diversity": np.nan if protocol == "heldout" else 0.71 + 0.1 * div})
+    return pd.DataFrame(rows)
+
+
+def _texts(styler):
+    return [str(v) for v in styler.data.to_numpy().ravel()]
+
+
+def test_summary_table_has_mean_and_std_columns_and_no_nan():
+    import html
+
+    styler = ranking.summary_table(_rank_frame())
+    shown = styler.data
+    assert list(shown[("list", "")]) == ["all-unrated", "all-unrated-kmeans", "heldout"]
+    assert ("precision", "mean") in shown.columns and ("precision", "± std") in shown.columns
+    assert shown[("precision", "mean")].iloc[0] == "0.0260" and shown[("precision", "± std")].iloc[0] == "0.0007"
+    assert shown[("diversity", "mean")].iloc[2] == "" and shown[("diversity", "± std")].iloc[2] == ""
+    assert not any("nan" in t.lower() or "±" in t for t in _texts(styler))
+    caption = html.unescape(styler.caption)
+    assert "variant siet" in caption and "top 10" in caption and "rating >= 4" in caption
+    assert "diversity is blank for heldout" in caption
+    assert ("variant", "") not in shown.columns          # one variant: said in the caption
+
+
+def test_runs_table_shows_blank_diversity_for_heldout():
+    styler = ranking.runs_table(_rank_frame())
+    shown = styler.data
+    assert list(shown.columns) == ["seed", "list", "precision", "recall", "F1", "diversity", "users"]
+    held = shown[shown.list == "heldout"]
+    assert (held.diversity == "").all() and (held.users == "852").all()
+    assert shown.diversity.iloc[1] == "0.8100"
+    assert not any("nan" in t.lower() for t in _texts(styler))
+    # the numbers themselves are untouched: summarize still reports NaN where nothing was measured
+    assert np.isnan(ranking.summarize(_rank_frame()).diversity.iloc[2])

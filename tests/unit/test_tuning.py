@@ -51,11 +51,69 @@ def test_the_tsem_defaults_are_the_validation_winners_of_the_committed_trials():
     assert tsem.variant.iloc[0] == "cosine T_max 15" and TSEMConfig().l2 == 0.0 and TSEMConfig().dropout == 0.1
 
 
-def test_no_model_docstring_ranks_settings_by_test():
+def test_no_model_file_cites_a_test_number_for_a_setting():
+    """The models' docstrings list the trials behind their settings; no trial may be scored on test.
+
+    A model file may say that the test split is not looked at; it may not quote a test number
+    (``test RMSE 0.93``, ``val / test`` pairs): a number a setting could have been chosen by.
+    """
+    import re
+    from pathlib import Path
+
     from mmrec_core.models import REGISTRY
 
+    cites_test = re.compile(r"\btest\b[^\n.;:]{0,40}?\d\.\d{2,}|\bval(idation)?\s*/\s*test\b", re.IGNORECASE)
+    files = sorted((Path(__file__).resolve().parents[2] / "mmrec_core" / "models").glob("*.py"))
+    assert len(files) >= len(REGISTRY)
+    found = [f"{f.name}:{text[:m.start()].count(chr(10)) + 1}: {m.group(0)}"
+             for f in files for text in [f.read_text()] for m in cites_test.finditer(text)]
+    assert not found, found
+    assert cites_test.search("lr 3e-3: best epoch 26, test RMSE 0.9354 (not chosen)")   # the guard can fail
+    assert cites_test.search("Chosen by validation RMSE: val / test (best epoch)")
     for entry in REGISTRY.values():
         doc = entry.module.__doc__ or ""
-        assert "test RMSE (best epoch)" not in doc, entry.name
         if "tune_tsem" in doc:
             assert "validation" in doc and "test split is not looked at" in doc, entry.name
+
+
+def test_surprise_grids_list_every_point_with_nested_sim_options():
+    from mmrec_core.baselines.tuned import GRIDS, grid_candidates
+
+    cands = grid_candidates({"k": (20, 40), "sim_options.name": ("msd", "cosine"), "sim_options.user_based": (False,)})
+    assert list(cands) == ["k=20 sim_options.name=msd sim_options.user_based=False",
+                           "k=20 sim_options.name=cosine sim_options.user_based=False",
+                           "k=40 sim_options.name=msd sim_options.user_based=False",
+                           "k=40 sim_options.name=cosine sim_options.user_based=False"]
+    assert cands["k=40 sim_options.name=cosine sim_options.user_based=False"] == {
+        "k": 40, "sim_options": {"name": "cosine", "user_based": False}}
+    # every grid holds Surprise's defaults, so tuning can only match or beat them on validation
+    defaults = {"SVD": dict(n_factors=100, n_epochs=20, lr_all=0.005, reg_all=0.02),
+                "SVDpp": dict(n_factors=20, n_epochs=20, lr_all=0.007, reg_all=0.02),
+                "KNNBaseline": dict(k=40, sim_options={"name": "msd", "user_based": True})}
+    for name, params in defaults.items():
+        assert params in grid_candidates(GRIDS[name]).values(), name
+
+
+def test_surprise_settings_are_chosen_on_validation_and_fitted_per_seed(exp, tmp_path, monkeypatch):
+    from mmrec_core.baselines.tuned import grid_candidates, tune_baseline, tuned_rows, tuned_summary
+    from mmrec_core.tuning import select_surprise_on_validation
+
+    monkeypatch.setenv("MMREC_CACHE", str(tmp_path))
+    grid = {"n_factors": (2, 8), "n_epochs": (2, 10), "reg_all": (0.02,)}
+    t = tune_baseline(exp, "SVD", [0, 1, 2], grid=grid, selection_seeds=(0, 1))
+    val = {label: sum(o.metrics["val"]["rmse"] for o in experiment.surprise_reference(
+        exp, "SVD", [0, 1], params=p, variant=label).outcomes) / 2 for label, p in grid_candidates(grid).items()}
+    assert t.chosen == min(val, key=val.get) and t.trials.set_index("candidate").val_rmse.to_dict() == pytest.approx(val)
+    assert not any("test" in c for c in t.trials.columns)
+    assert [o.seed for o in t.tuned.outcomes] == [0, 1, 2] and all(o.variant == "tuned" for o in t.tuned.outcomes)
+    assert t.tuned.outcomes[0].config == t.params and t.default.outcomes[0].config == {}
+    summary = tuned_summary({"SVD": t})
+    assert list(summary.variant) == ["default", "tuned"] and (summary.seeds == 3).all()
+    rows = tuned_rows({"SVD": t}, paper="ours", table="ours", trials_table="ours_tuning")
+    assert {(r.variant, r.subset) for r in rows if r.table == "ours" and r.seed is None} >= {("", "test"), ("tuned", "test")}
+    assert {r.subset for r in rows if r.table == "ours_tuning"} == {"val"} and len([r for r in rows if r.table == "ours_tuning"]) == 4
+    with pytest.raises(ValueError, match="validation"):
+        select_surprise_on_validation("SVD", {"a": {}}, [0], exp, subset="test")
+    # a deterministic algorithm is fitted once, whatever the seeds
+    knn = tune_baseline(exp, "KNNBaseline", [0, 1, 2], grid={"k": (5,), "sim_options.name": ("msd",)})
+    assert len(knn.tuned.outcomes) == 1 and len(knn.default.outcomes) == 1
