@@ -29,6 +29,9 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "summary_767e513.csv"
 ROWS = read_results(REPO / "results")
 NUMBERS = ["value", "std", "n_seeds", "ci_low", "ci_high", "p_value"]
+# Rows a page no longer writes, on purpose: page 40 tests ours against SVD++ tuned on validation
+# (issue 20), not against Surprise's defaults, so its two comparisons with default SVD++ are retired.
+RETIRED_40 = ("HybridMF-vs-SVD++", "HybridMF_mf-vs-SVD++")
 
 
 def _legacy_to_typed(old: pd.DataFrame) -> pd.DataFrame:
@@ -68,6 +71,9 @@ def test_every_number_of_the_old_summary_is_unchanged_in_the_records():
     assert not old.duplicated(KEY).any()
     new = ROWS.drop(columns=["commit", "created", "notes"])
     merged = old.merge(new, on=KEY, how="left", suffixes=("_old", ""), indicator=True)
+    retired = merged.model.eq("HybridMF") & merged.variant.isin(RETIRED_40)
+    assert retired.sum() == len(RETIRED_40)
+    merged = merged[~retired]
     missing = merged[merged._merge != "both"]
     assert missing.empty, missing[KEY].head(10)
     timed = (merged.table == "bench") | merged.metric.isin(["fit_s", "test_s"])
@@ -79,9 +85,13 @@ def test_every_number_of_the_old_summary_is_unchanged_in_the_records():
     # fourth digit (seen: 0.165927 -> 0.166039 for the random-weight image encoder, re-executed on an AVX2
     # CPU). Those rows are compared at 1e-3; every other number at 1e-5.
     rtol = np.where(merged.table == "feature_probe", 1e-3, 1e-5)
+    # A difference of two RMSEs (near 0.9), a spread over seeds and an interval's ends carry the
+    # RMSEs' absolute error (1e-5 of 0.9), not a relative one: they are compared at 1e-5 absolute.
+    diff = merged.metric.str.contains("_diff").to_numpy()
     for c in NUMBERS:
         a, b = merged[f"{c}_old"].to_numpy(float), merged[c].to_numpy(float)
-        same = np.isclose(a, b, rtol=rtol, atol=1e-12) | (np.isnan(a) & np.isnan(b))
+        atol = np.where(diff | (c in ("std", "ci_low", "ci_high")), 1e-5, 1e-12)
+        same = np.isclose(a, b, rtol=rtol, atol=atol) | (np.isnan(a) & np.isnan(b))
         assert same.all(), merged.loc[~same, KEY + [f"{c}_old", c]].head(10)
 
 
