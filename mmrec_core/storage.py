@@ -136,7 +136,7 @@ def write_whole(path: str | os.PathLike, writer, *, action: str = "write") -> Pa
         explained = explain(exc, path, action)
         if explained is None:
             raise
-        explained.message += "\nThe previous file (if any) is unchanged; no temporary file was left."
+        explained.message += "\nThe previous file is unchanged (if there was one); no temporary file was left."
         raise explained from exc
     return path
 

@@ -46,7 +46,7 @@ def test_a_full_disk_keeps_the_old_file_and_removes_the_temporary(tmp_path, monk
     msg = str(err.value)
     assert msg.startswith(f"could not write {target} (the results folder): the disk is full (ENOSPC).")
     assert "free space on that disk" in msg and "-p RESULTS_DIR" in msg and "MMREC_RESULTS" in msg
-    assert "previous file (if any) is unchanged; no temporary file was left" in msg
+    assert "previous file is unchanged (if there was one); no temporary file was left" in msg
     assert err.value.errno == errno.ENOSPC and isinstance(err.value, OSError) and len(msg.splitlines()) <= 4
 
 
