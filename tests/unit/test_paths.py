@@ -134,3 +134,11 @@ def test_the_makefile_leaves_the_data_home_to_the_package():
     makefile = (REPO / "Makefile").read_text()
     assert not re.search(r"^\s*(export\s+)?MMREC_DATA\s*[:?]?=", makefile, flags=re.M)
     assert "export MMREC_DATA" not in makefile
+
+
+def test_the_python_api_uses_the_same_search(world):
+    from mmrec_core.notebook import DataContext
+
+    (world["shared"] / "ml-100k").mkdir(parents=True)
+    assert DataContext("ml-100k").data_home == world["shared"]
+    assert DataContext("ml-100k", world["tmp"]).data_home == world["tmp"]      # an explicit folder stays
