@@ -103,10 +103,12 @@ def explain(exc: OSError, path: str | os.PathLike | None = None, action: str = "
 
 
 def temporary_name(path: str | os.PathLike) -> Path:
-    """Where :func:`write_whole` writes before the rename: ``<stem>.<pid>.tmp<suffix>`` beside the
-    target (the suffix kept, so ``savefig`` and ``np.savez`` see the format they expect)."""
+    """Where :func:`write_whole` writes before the rename: ``.<name>.<pid>.tmp`` beside the target.
+    Hidden and ending in ``.tmp``, it never matches the readers' patterns (``records/*.csv``,
+    ``runs/*.json``, ``figures/*.png``), even if a killed process leaves it behind; the writer must
+    not rely on the suffix for the format (``savefig(..., format="png")``)."""
     path = Path(path)
-    return path.with_name(f"{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
 def write_whole(path: str | os.PathLike, writer, *, action: str = "write") -> Path:

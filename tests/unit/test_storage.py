@@ -221,3 +221,14 @@ def test_a_kernel_shows_a_full_cache_as_one_message_with_the_fix(tmp_path, monke
         assert "FileNotFoundError" in capsys.readouterr().out          # other errors keep their traceback
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_a_temporary_file_never_looks_like_a_record(tmp_path):
+    """A temporary file left by a killed process must not be read as a page's records or provenance."""
+    from mmrec_core.storage import temporary_name
+
+    for name in ("10_baselines.csv", "10_baselines.json", "20_ml-100k_curves.png"):
+        tmp = temporary_name(tmp_path / name)
+        tmp.write_text("half")
+        assert tmp.parent == tmp_path and tmp.name.endswith(".tmp")
+    assert sorted(tmp_path.glob("*.csv")) == sorted(tmp_path.glob("*.json")) == sorted(tmp_path.glob("*.png")) == []
