@@ -27,6 +27,7 @@ from pathlib import Path
 from .paths import REPO_ROOT
 from .results import RECORDS, _key_frame, read_records_file
 from .run_store import STORE
+from .storage import write_bytes
 
 
 @dataclass
@@ -161,11 +162,7 @@ def merge_results(source: str | Path, repo: str | Path | None = None, dry_run: b
                     wanted[f"results/figures/{fig}"] = src.read(f"results/figures/{fig}")
         if not dry_run:
             for rel, body in wanted.items():
-                target = repo / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + ".merge")
-                tmp.write_bytes(body)
-                tmp.replace(target)
+                write_bytes(repo / rel, body)
             ours[page] = theirs
         out.append(PageMerge(page, "taken", f"{len(theirs)} rows recorded at "
                                             f"{', '.join(sorted(c[:10] for c in set(theirs.commit)))}",

@@ -80,8 +80,14 @@ def save(store: Path, name: str, record: dict, predictions: dict) -> Path:
         if folder.exists():          # a half-written folder from an older version: replaced
             shutil.rmtree(folder)
         tmp.rename(folder)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):      # a full or read-only results folder: say which and what to do
+            from .storage import explain
+
+            better = explain(exc, folder)
+            if better is not None:
+                raise better from exc
         raise
     return folder
 

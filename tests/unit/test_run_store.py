@@ -51,8 +51,9 @@ def test_a_failed_write_leaves_no_entry_and_no_partial_folder(tmp_path, monkeypa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "savez_compressed", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk is full") as err:
         run_store.save(tmp_path, "r", {"seconds": 500.0}, PREDS)
+    assert str(tmp_path / "r") in str(err.value)
     assert list(tmp_path.iterdir()) == []
 
 
