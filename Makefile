@@ -5,6 +5,8 @@
 
 SHELL := /bin/bash
 PYTHON ?= python3
+# Pages trained side by side by `make reproduce` (one thread each; mmrec_core.parallel).
+JOBS ?= 2
 VENV ?= .venv
 PY := $(VENV)/bin/python
 REQ_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
@@ -44,7 +46,7 @@ book: setup
 	@echo "Book built: $(abspath _build/html/index.html)"
 
 reproduce: setup
-	$(PY) -m mmrec_core run --profile paper
+	$(PY) -m mmrec_core run --profile paper --jobs $(JOBS)
 	$(MAKE) book
 
 quick: setup   # one line per notebook as it starts and ends

@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--results-dir", help="results folder (default: results/ or results/quick/)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                      default=[], help="extra notebook parameter (VALUE parsed as JSON if possible)")
+    run.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                     help="train N pages side by side, one thread each, then the results pages "
+                          "(mmrec_core.parallel)")
 
     dl = sub.add_parser("download", help="download and verify a MovieLens release")
     dl.add_argument("dataset", choices=sorted(FORMATS))
@@ -55,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             from .runner import run_notebooks
 
+            if args.jobs < 1:
+                print(f"error: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
+                return 2
+            if args.jobs != 1:
+                from .parallel import run_parallel
+
+                return run_parallel(args.jobs, args.profile, args.only, args.force, args.output_dir,
+                                    args.results_dir, extra)
             statuses = run_notebooks(args.profile, args.only, args.force, args.output_dir,
                                      args.results_dir, extra)
         except KeyboardInterrupt:      # Ctrl-C outside a notebook's execution (the runner handles that one)
