@@ -11,7 +11,9 @@ torch = pytest.importorskip("torch")
 
 from mmrec_core.data import canonical_split, load_canonical_split, load_movielens  # noqa: E402
 from mmrec_core.inputs import RatingEncoder  # noqa: E402
+from mmrec_core.models import get_model  # noqa: E402
 from mmrec_core.models.glocal_k import (  # noqa: E402
+    GlocalK,
     GlocalKConfig,
     GlocalKTrainConfig,
     KernelLayer,
@@ -330,6 +332,20 @@ def test_configs_refuse_what_they_cannot_do():
     assert model == GlocalKConfig() and train == GlocalKTrainConfig(protocol="published") and train.epochs == 90
     with pytest.raises(KeyError, match="ml-100k"):
         published_configs("douban")
+
+
+# ------------------------------------------------------------------------------- registry
+def test_registry_entry_and_the_shared_trainer_refuses_clearly(u1):
+    from mmrec_core.train import TrainConfig, fit
+
+    enc, data = u1
+    entry = get_model("glocal_k")
+    assert entry.label == "GLocal-K" and set(entry.metrics) == {"rmse", "mae"}
+    net = entry.build_model(entry.config(**TINY), enc)
+    assert isinstance(net, GlocalK) and entry.content_used(entry.config(), enc) == []
+    assert entry.config().to_dict()["hidden"] == (500, 500)
+    with pytest.raises(RuntimeError, match="not from mini-batches"):
+        fit(net, data["train"], data["val"], TrainConfig(epochs=1, progress=False, device="cpu"))
 
 
 def test_auto_device_fits(u1):
