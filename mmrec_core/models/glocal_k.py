@@ -70,7 +70,9 @@ Deviations and choices (none set by a test score):
   ``.base`` and ``.test`` together); columns are the users of the training ratings, in id order (the
   public code: every user of ``.base`` and ``.test``; the same users on u1 when each test user has a
   training rating). A rating of a user absent from training is predicted as the mean training rating
-  (the public code would read an all-zero column).
+  (the public code would read an all-zero column). On the real ML-100K folds u1..u5 with a 5%
+  validation part, the train part holds all 943 users and the item table all 1682 movies, so the
+  matrix is the public code's and the fallback is never used (``tests/unit/models/test_glocal_k.py``).
 - The published protocol's candidates are the fine-tuning epochs only (the public code prints the
   pre-training epochs' test RMSE but does not keep them); ``epochs_finetune = 0`` (the local kernel
   alone, not in the public code) selects among the pre-training epochs instead.

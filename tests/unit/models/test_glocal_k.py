@@ -121,6 +121,17 @@ def test_global_kernel_and_convolution_match_a_hand_computation():
 
 
 # ------------------------------------------------------------------------------------ model
+def test_the_real_folds_give_the_public_codes_matrix(real_home):
+    """ML-100K u1..u5 with a 5% validation part: 1682 movie rows, 943 user columns, no test user unseen."""
+    ds = load_movielens("ml-100k", real_home)
+    for fold in ("u1", "u2", "u3", "u4", "u5"):
+        base, test = load_canonical_split(ds, fold)
+        split = canonical_split(base, test, fold, seed=0)
+        enc = RatingEncoder().fit(split.train, ds.users, ds.items, ds.genres)
+        assert len(enc.item_ids) == 1682 and enc.cardinalities["user"] - 1 == 943, fold
+        assert set(test.user_id) <= set(enc.vocabs["user"]) and set(split.val.user_id) <= set(enc.vocabs["user"])
+
+
 def test_shapes_matrix_layout_and_fallback(u1):
     enc, data = u1
     net = build_glocal_k(GlocalKConfig(**TINY), enc)
