@@ -85,6 +85,10 @@ REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
                  content="content_keys")
       for name, cls, label in (("tsem_nn", "TsemNNConfig", "NN"), ("tsem_mf", "TsemMFConfig", "MF"),
                                ("tsem_mf_nn", "TsemMFNNConfig", "MF_NN"), ("tsem", "TSEMConfig", "TSEM"))),
+    # GLocal-K (Han et al., CIKM 2021): trains on the whole rating matrix with L-BFGS, so the run cache
+    # must call glocal_k.fit_parts(model, experiment.data, train_cfg) in place of train.fit for it.
+    ModelEntry("glocal_k", "glocal_k", "GlocalKConfig", "build_glocal_k", "GLocal-K", "glocal_k",
+               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
     # Ours, not a replica (kept apart: paper "ours" in the results)
     ModelEntry("hybrid_mf", "ours_hybrid_mf", "HybridMFConfig", "build_hybrid_mf", "HybridMF", "ours",
                metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),
