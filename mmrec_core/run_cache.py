@@ -94,7 +94,7 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
     import torch
 
     from .models import get_model
-    from .train import fit, predict, seed_everything
+    from .train import predict, seed_everything
 
     entry = get_model(model)
     train_cfg = copy.deepcopy(train_cfg)
@@ -133,7 +133,7 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
         seed_everything(train_cfg.seed)
         net = entry.build_model(config, experiment.encoder)
         train_cfg.checkpoint_dir = str(folder / "checkpoints")
-        res = fit(net, experiment.data["train"], experiment.data["val"], train_cfg)
+        res = entry.fit_model(net, experiment.data, train_cfg)
         metrics, preds = {}, {}
         for subset, tensors in experiment.data.items():
             y = tensors["rating"].numpy()

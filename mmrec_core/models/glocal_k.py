@@ -593,7 +593,7 @@ def fit_parts(model: GlocalK, data, cfg: GlocalKTrainConfig, **kwargs) -> TrainR
 
     ``ours``: :func:`fit_glocal_k` on ``train``, choosing on ``val``; ``data["test"]`` is not read.
     ``published``: on ``train`` and ``val`` merged (the whole ``.base``), choosing on ``test``.
-    This is the call the run cache needs in place of ``train.fit`` (see the registry entry).
+    The registry entry names it (``fit="fit_parts"``), so the run cache trains GLocal-K through it.
     """
     if cfg.protocol == "ours":
         return fit_glocal_k(model, data["train"], data["val"], cfg, **kwargs)

@@ -368,3 +368,17 @@ def test_auto_device_fits(u1):
     net = build_glocal_k(GlocalKConfig(**TINY), enc)
     res = fit_parts(net, data, GlocalKTrainConfig(**{**TINY_TRAIN, "device": "auto", "epochs_finetune": 1}))
     assert res.device == str(resolve_device("auto")) and net.ratings.device.type == resolve_device("auto").type
+
+
+def test_the_run_cache_trains_it_with_its_own_trainer_and_reuses_the_run(synthetic_home_ro, tmp_path):
+    from mmrec_core import experiment
+    from mmrec_core.notebook import DataContext
+
+    exp = experiment.prepare(DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick"), split_seed=0)
+    train = GlocalKTrainConfig(**TINY_TRAIN)
+    first = experiment.replicate("glocal_k", {"ours": GlocalKConfig(**TINY)}, [0], exp, train, root=tmp_path, progress=False)
+    again = experiment.replicate("glocal_k", {"ours": GlocalKConfig(**TINY)}, [0], exp, train, root=tmp_path, progress=False)
+    (a,), (b,) = first.outcomes, again.outcomes
+    assert not a.reused and b.reused and a.metrics == b.metrics
+    assert a.epoch_cap == train.epochs and 1 <= a.best_epoch <= train.epochs
+    assert 0.5 < a.metrics["test"]["rmse"] < 2.5 and a.predictions["test/predict"].min() >= 1
