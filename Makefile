@@ -5,13 +5,14 @@
 
 SHELL := /bin/bash
 PYTHON ?= python3
+# Pages trained side by side by `make reproduce` (one thread each; mmrec_core.parallel).
+JOBS ?= 2
 VENV ?= .venv
 PY := $(VENV)/bin/python
 REQ_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
-# The project's machines keep the data mirror beside the checkout; elsewhere set MMREC_DATA.
-MMREC_DATA ?= $(if $(wildcard ../shared/data/ml-100k),$(abspath ../shared/data),)
-export MMREC_DATA
+# The data home is found by the package itself, the same way for make, papermill and python:
+# $MMREC_DATA, then mmrec.toml (data_home = "..."), then ../shared/data, then ~/.cache/mmrec/data.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: setup browser test test-unit book reproduce quick clean
@@ -45,10 +46,10 @@ book: setup
 	@echo "Book built: $(abspath _build/html/index.html)"
 
 reproduce: setup
-	$(PY) -m mmrec_core run --profile paper
+	$(PY) -m mmrec_core run --profile paper --jobs $(JOBS)
 	$(MAKE) book
 
-quick: setup
+quick: setup   # one line per notebook as it starts and ends
 	$(PY) -m mmrec_core run --profile quick
 
 clean:

@@ -21,10 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--results-dir", help="results folder (default: results/ or results/quick/)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                      default=[], help="extra notebook parameter (VALUE parsed as JSON if possible)")
+    run.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                     help="train N pages side by side, one thread each, then the results pages "
+                          "(mmrec_core.parallel)")
 
     dl = sub.add_parser("download", help="download and verify a MovieLens release")
     dl.add_argument("dataset", choices=sorted(FORMATS))
-    dl.add_argument("--data-home", help="target folder (default: $MMREC_DATA or ~/.cache/mmrec/data)")
+    dl.add_argument("--data-home", help="target folder (default: the data home search: $MMREC_DATA, "
+                                        "mmrec.toml, ../shared/data, ~/.cache/mmrec/data)")
 
     syn = sub.add_parser("synthetic", help="write a synthetic MovieLens-format data home")
     syn.add_argument("folder")
@@ -41,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "run":
-        from .runner import run_notebooks
+        from .locations import DataHomeNotFound
+        from .parameters import ParameterError
+        from .storage import explain
 
         extra = {}
         for key, value in args.parameter:
@@ -49,24 +55,54 @@ def main(argv: list[str] | None = None) -> int:
                 extra[key] = json.loads(value)
             except json.JSONDecodeError:
                 extra[key] = value
-        statuses = run_notebooks(args.profile, args.only, args.force, args.output_dir,
-                                 args.results_dir, extra)
-        for s in statuses:
-            line = f"{s['notebook']:<22} {s['status']}"
-            if "seconds" in s:
-                line += f"  ({s['seconds']:.0f} s)"
+        try:
+            from .runner import run_notebooks
+
+            if args.jobs < 1:
+                print(f"error: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
+                return 2
+            if args.jobs != 1:
+                from .parallel import run_parallel
+
+                return run_parallel(args.jobs, args.profile, args.only, args.force, args.output_dir,
+                                    args.results_dir, extra)
+            statuses = run_notebooks(args.profile, args.only, args.force, args.output_dir,
+                                     args.results_dir, extra)
+        except KeyboardInterrupt:      # Ctrl-C outside a notebook's execution (the runner handles that one)
+            print("interrupted", file=sys.stderr)
+            return 130
+        except (ParameterError, DataHomeNotFound) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            explained = explain(exc)
+            if explained is None:
+                raise
+            print(f"error: {explained}", file=sys.stderr)
+            return 1
+        for s in statuses:       # each notebook's start and end were printed as they happened
             if s["status"] == "failed":
-                line += f"\n    {s.get('error', '')}\n    see the failed execution: {s['output']} (the last good one is left in place)"
-            print(line)
+                error = str(s.get("error", "")).replace("\n", "\n    ")
+                print(f"{s['notebook']}: {error}\n    see the failed execution: {s['output']} "
+                      f"(the last good one is left in place)")
+        if any(s["status"] == "interrupted" for s in statuses):
+            return 130
         return 1 if any(s["status"] == "failed" for s in statuses) else 0
     if args.command == "download":
         from .data import DataError, download_dataset
-        from .paths import data_home
+        from .locations import DataHomeNotFound, find_data_home
+        from .storage import explain
 
         try:
-            folder = download_dataset(args.dataset, data_home(args.data_home))
-        except DataError as exc:  # offline, refused archive, read-only data home: no traceback
+            folder = download_dataset(args.dataset, find_data_home(args.data_home, must_exist=False))
+        except (DataError, DataHomeNotFound) as exc:  # offline, refused archive, read-only data home: no traceback
             print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            explained = explain(exc, action="write the download into")
+            if explained is None:
+                raise
+            print(f"error: {explained}", file=sys.stderr)
             return 1
         print(f"{args.dataset} verified in {folder}")
         return 0

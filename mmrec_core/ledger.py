@@ -23,11 +23,9 @@ class TrainingLedger(dict):
                 "device": o.device})
 
     def write(self, path: Path, **header) -> Path | None:
-        """``{**header, "runs": ...}`` as JSON at ``path`` (written whole, then renamed); None if empty."""
+        """``{**header, "runs": ...}`` as JSON at ``path`` (:func:`mmrec_core.storage.write_whole`); None if empty."""
         if not self:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.partial")
-        tmp.write_text(json.dumps({**header, "runs": dict(sorted(self.items()))}, indent=1) + "\n")
-        tmp.replace(path)
-        return path
+        from .storage import write_text
+
+        return write_text(path, json.dumps({**header, "runs": dict(sorted(self.items()))}, indent=1) + "\n")

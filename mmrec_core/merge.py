@@ -13,6 +13,9 @@ its figures (``results/figures/<NN>_*.png``) and its executed notebook (``book/n
 - **older**: the page's records here were created after the incoming ones.
 
 Nothing of a refused page is written; the result lists what was taken and why anything was not.
+Runs in the source's run store (``results/run_store/``, :mod:`mmrec_core.run_store`) that this
+checkout's store lacks are copied too, whatever the pages: each is named by its run key, so a stored
+run is only ever reused by the code and data that trained it.
 SOURCE is a folder (a worktree or another clone) or a git ref of this repository (a branch, a commit).
 """
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 
 from .paths import REPO_ROOT
 from .results import RECORDS, _key_frame, read_records_file
+from .run_store import STORE
+from .storage import write_bytes
 
 
 @dataclass
@@ -42,9 +47,9 @@ class _Folder:
             raise FileNotFoundError(f"{self.root} has no results/{RECORDS}/ folder: give the root of a checkout "
                                     f"(a worktree or a clone) whose pages wrote records")
 
-    def list(self, folder: str) -> list[str]:
+    def list(self, folder: str, dirs: bool = False) -> list[str]:
         base = self.root / folder
-        return sorted(p.name for p in base.iterdir() if p.is_file()) if base.is_dir() else []
+        return sorted(p.name for p in base.iterdir() if p.is_dir() == dirs) if base.is_dir() else []
 
     def read(self, rel: str) -> bytes | None:
         path = self.root / rel
@@ -59,9 +64,12 @@ class _GitRef:
         if _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
             raise FileNotFoundError(f"{ref!r} is neither a folder nor a commit or branch of {repo}")
 
-    def list(self, folder: str) -> list[str]:
-        out = _git(self.repo, "ls-tree", "--name-only", f"{self.ref}:{folder}")
-        return sorted(out.stdout.decode().split()) if out.returncode == 0 else []
+    def list(self, folder: str, dirs: bool = False) -> list[str]:
+        out = _git(self.repo, "ls-tree", f"{self.ref}:{folder}")
+        if out.returncode != 0:
+            return []
+        rows = [line.split(None, 3) for line in out.stdout.decode().splitlines()]
+        return sorted(name for _, kind, _, name in rows if (kind == "tree") == dirs)
 
     def read(self, rel: str) -> bytes | None:
         out = _git(self.repo, "show", f"{self.ref}:{rel}")
@@ -154,16 +162,36 @@ def merge_results(source: str | Path, repo: str | Path | None = None, dry_run: b
                     wanted[f"results/figures/{fig}"] = src.read(f"results/figures/{fig}")
         if not dry_run:
             for rel, body in wanted.items():
-                target = repo / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + ".merge")
-                tmp.write_bytes(body)
-                tmp.replace(target)
+                write_bytes(repo / rel, body)
             ours[page] = theirs
         out.append(PageMerge(page, "taken", f"{len(theirs)} rows recorded at "
                                             f"{', '.join(sorted(c[:10] for c in set(theirs.commit)))}",
                              sorted(wanted)))
+    stored = _merge_run_store(src, repo, dry_run)
+    if stored:
+        out.append(PageMerge(STORE, "taken", f"{len(stored) // 2} stored run(s) this checkout lacked", sorted(stored)))
     return out
+
+
+def _merge_run_store(src, repo: Path, dry_run: bool) -> list[str]:
+    """Copy the source's stored runs that are not here (whole folders, never half of one)."""
+    base = f"results/{STORE}"
+    here = repo / base
+    taken = []
+    for name in src.list(base, dirs=True):
+        if name.startswith(".") or (here / name / "result.json").exists():
+            continue
+        files = {f: src.read(f"{base}/{name}/{f}") for f in ("result.json", "predictions.npz")}
+        if any(body is None for body in files.values()):
+            continue                                   # an unfinished entry: nothing to take
+        taken += [f"{base}/{name}/{f}" for f in files]
+        if not dry_run:
+            tmp = here / f".{name}.merge"
+            tmp.mkdir(parents=True, exist_ok=True)
+            for f, body in files.items():
+                (tmp / f).write_bytes(body)
+            tmp.rename(here / name)
+    return taken
 
 
 def print_merge(result: list[PageMerge], dry_run: bool = False) -> None:

@@ -5,11 +5,21 @@
 - compares the notebook's UPPER_SNAKE names with the names its ``parameters`` cell declares and
   stops on an unknown one (a misspelt ``-p DATSET ml-1m`` would otherwise run on ML-100K), naming
   the closest declared name; rejects unknown values of ``PROFILE`` and ``DATASET``, listing the
-  allowed ones. It never replaces a value: quick-profile sizes live in
+  allowed ones;
+- checks each value's type against its declaration (the default's type, or the annotation:
+  :mod:`mmrec_core.parameters`) and converts what papermill delivers as text (``-p SEEDS "[0, 1, 2]"``;
+  ``-p SEEDS 3`` means seeds ``[0, 1, 2]``), writing the converted value back into the notebook's
+  namespace; anything else stops the page in its first cell with a message naming the parameter,
+  the value given and the expected form. It never replaces a setting: quick-profile sizes live in
   ``configs/quick/<notebook>.yaml``, passed by the runner and by ``papermill -f``;
-- ``paper`` profile: real data from the data home (``$MMREC_DATA``, a synthetic home is refused),
-  results into ``results/``. ``quick``: a generated synthetic MovieLens-format home, results into
-  ``results/quick/`` (never committed), and a banner on the page;
+- ``paper`` profile: real data from the data home (the search of :mod:`mmrec_core.locations`; a
+  synthetic home is refused), results into ``results/``. ``quick``: a generated synthetic
+  MovieLens-format home, results into ``results/quick/`` (never committed), and a banner on the page;
+- proves the cache and the results folder writable (a read-only or forbidden one stops here, with
+  the fix, not after minutes of training), and makes the kernel show a full, read-only or forbidden
+  folder met later as one message with the fix (:mod:`mmrec_core.storage`);
+- with ``MMREC_CHECK_ONLY=1`` in the environment, stops after these checks: the notebook's other
+  cells are skipped (a test runs the README's papermill commands as printed, in seconds);
 - stamps the commit; :meth:`NotebookContext.record` refuses to write rows if HEAD moved since.
 
 Paths shown on a page are relative to the repository (no machine's absolute paths in the book).
@@ -27,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .ledger import TrainingLedger
+from .parameters import COMMON_TYPES, ParameterError, coerce, type_of_annotation, type_of_default
 from .paths import REPO_ROOT, cache_home, data_home, results_dir, show_path  # noqa: F401  (show_path: re-exported)
 
 QUICK_BANNER = (
@@ -41,10 +52,8 @@ NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 QUICK_CONFIG_DIR = REPO_ROOT / "configs" / "quick"
 # Set by the runner in the kernels it starts: figures are then glued for the book, not shown twice.
 BATCH_ENV = "MMREC_BATCH"
-
-
-class ParameterError(ValueError):
-    """A notebook parameter that the notebook does not declare, or a value it does not allow."""
+# Set (to 1) to check a notebook's parameters and folders and skip its other cells.
+CHECK_ONLY_ENV = "MMREC_CHECK_ONLY"
 
 
 @dataclass
@@ -144,9 +153,15 @@ class DataContext:
     data home under a profile, with its own training ledger. Pages pass their :class:`NotebookContext`."""
 
     dataset: str
-    data_home: Path
+    data_home: Path | None = None     # None: the data home search (mmrec_core.locations)
     profile: str = "quick"
     ledger: TrainingLedger = field(default_factory=TrainingLedger)
+
+    def __post_init__(self):
+        if self.data_home is None:
+            from .locations import use_data_home
+
+            self.data_home = use_data_home()
 
 
 def synthetic_home(seed: int = 0, **spec_overrides) -> Path:
@@ -160,19 +175,27 @@ def synthetic_home(seed: int = 0, **spec_overrides) -> Path:
     key = h.hexdigest()[:12]
     home = cache_home() / "synthetic" / key
     if not (home / ".complete").exists():
-        if home.exists():
-            shutil.rmtree(home)
-        tmp = home.with_name(home.name + ".tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        write_synthetic_movielens(tmp, spec)
-        tmp.rename(home)
-        (home / ".complete").write_text("ok")
+        from .storage import explain
+
+        tmp = home.with_name(f"{home.name}.{os.getpid()}.tmp")
+        try:
+            if home.exists():
+                shutil.rmtree(home)
+            write_synthetic_movielens(tmp, spec)
+            tmp.rename(home)
+            (home / ".complete").write_text("ok")
+        except BaseException as exc:
+            shutil.rmtree(tmp, ignore_errors=True)        # never a half-written home left behind
+            explained = explain(exc, tmp, "write the synthetic data home") if isinstance(exc, OSError) else None
+            if explained is not None:
+                raise explained from exc
+            raise
     return home
 
 
-def declared_parameters(notebook: str | Path) -> dict:
-    """Names and literal defaults of the ``parameters`` cell of a source notebook."""
+def _parameters_cell(notebook: str | Path):
+    """``(path, notebook)`` of a source notebook given by name or path, checking it has one
+    ``parameters`` cell; returns that cell too."""
     import nbformat
 
     path = Path(notebook)
@@ -185,21 +208,60 @@ def declared_parameters(notebook: str | Path) -> dict:
     cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
     if len(cells) != 1:
         raise ValueError(f"{path} must have exactly one cell tagged 'parameters', found {len(cells)}")
+    return path, nb, cells[0]
+
+
+def _declarations(notebook: str | Path) -> dict:
+    """name -> (default, annotation node or None) of the ``parameters`` cell (``NAME = value`` or
+    ``NAME: type = value``); a default that is not a literal reads as None."""
+    _, _, cell = _parameters_cell(notebook)
     out = {}
-    for node in ast.parse(cells[0].source).body:
+    for node in ast.parse(cell.source).body:
         if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    try:
-                        out[target.id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        out[target.id] = None
+            targets, annotation = [t for t in node.targets if isinstance(t, ast.Name)], None
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            targets, annotation = [node.target], node.annotation
+        else:
+            continue
+        try:
+            value = ast.literal_eval(node.value)
+        except ValueError:
+            value = None
+        for target in targets:
+            out[target.id] = (value, annotation)
     return out
 
 
-def check_parameters(notebook: str, namespace: dict) -> dict:
-    """The notebook's parameter values from ``namespace``; raises on an undeclared UPPER_SNAKE name."""
+def declared_parameters(notebook: str | Path) -> dict:
+    """Names and literal defaults of the ``parameters`` cell of a source notebook."""
+    return {name: default for name, (default, _) in _declarations(notebook).items()}
+
+
+def declared_types(notebook: str | Path) -> dict:
+    """name -> :class:`~mmrec_core.parameters.ParamType` of each declared parameter: its annotation,
+    else :data:`~mmrec_core.parameters.COMMON_TYPES` (``DATA_HOME``, ``RESULTS_DIR``), else the type
+    of its default. A parameter none of these types is an error of the notebook (annotate it)."""
+    name_of = Path(notebook).stem
+    out = {}
+    for name, (default, annotation) in _declarations(notebook).items():
+        ptype = type_of_annotation(annotation) if annotation is not None else None
+        if annotation is not None and ptype is None:
+            raise ParameterError(f"{name_of}: the parameters cell annotates {name} as {ast.unparse(annotation)!r}; "
+                                 f"use int, float, bool, str, list[...] or one of them | None")
+        ptype = ptype or COMMON_TYPES.get(name) or type_of_default(default)
+        if ptype is None:
+            raise ParameterError(f"{name_of}: the parameters cell declares {name} = {default!r}, whose type the "
+                                 f"default does not tell; annotate it, e.g. `{name}: int | None = {default!r}`")
+        out[name] = ptype
+    return out
+
+
+def check_parameters(notebook: str | Path, namespace: dict) -> dict:
+    """The notebook's parameter values from ``namespace``, each converted to its declared type;
+    raises :class:`ParameterError` on an undeclared UPPER_SNAKE name, a value of the wrong type or a
+    ``PROFILE`` / ``DATASET`` the notebook does not allow. ``notebook``: a name or a path."""
     declared = declared_parameters(notebook)
+    name_of = Path(notebook).stem
     given = {k for k in namespace if k.isupper() and not k.startswith("_") and k[0].isalpha()}
     unknown = sorted(given - set(declared))
     if unknown:
@@ -208,11 +270,12 @@ def check_parameters(notebook: str, namespace: dict) -> dict:
             close = difflib.get_close_matches(name, declared, n=1, cutoff=0.5)
             hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         raise ParameterError(
-            f"{notebook}: unknown parameter {', '.join(hints)}. The parameters cell declares "
+            f"{name_of}: unknown parameter {', '.join(hints)}. The parameters cell declares "
             f"{sorted(declared)}; fix the name passed with `-p` (papermill) or in the config file.")
-    values = {k: namespace[k] for k in declared if k in namespace}
-    _check_value(notebook, "PROFILE", values.get("PROFILE", "paper"), PROFILES)
-    _check_value(notebook, "DATASET", values.get("DATASET", "ml-100k"), NOTEBOOK_DATASETS.get(notebook, DATASETS))
+    types = declared_types(notebook)
+    values = {k: coerce(name_of, k, namespace[k], types[k], declared[k]) for k in declared if k in namespace}
+    _check_value(name_of, "PROFILE", values.get("PROFILE", "paper"), PROFILES)
+    _check_value(name_of, "DATASET", values.get("DATASET", "ml-100k"), NOTEBOOK_DATASETS.get(name_of, DATASETS))
     return values
 
 
@@ -221,24 +284,42 @@ def _check_value(notebook, name, value, allowed):
         raise ParameterError(f"{notebook}: {name} must be one of {list(allowed)}, got {value!r}")
 
 
+def needs_real_data(notebook: str | Path) -> bool:
+    """False where the notebook's metadata says ``"mmrec": {"needs_real_data": false}`` (pages that
+    only read results)."""
+    _, nb, _ = _parameters_cell(notebook)
+    return bool(nb.metadata.get("mmrec", {}).get("needs_real_data", True))
+
+
+def check_only() -> bool:
+    """``MMREC_CHECK_ONLY`` is set (to anything but empty or 0): check, then skip the other cells."""
+    return os.environ.get(CHECK_ONLY_ENV, "") not in ("", "0")
+
+
 def quick_config(notebook: str) -> Path:
     """``configs/quick/<notebook>.yaml``: the quick profile's parameters (``papermill -f``)."""
     return QUICK_CONFIG_DIR / f"{notebook}.yaml"
 
 
 def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookContext:
-    """Check the parameters in ``namespace`` (``globals()``), resolve folders, stamp the commit."""
+    """Check the parameters in ``namespace`` (``globals()``) and write back their typed values,
+    resolve and check the folders, stamp the commit (see the module's docstring)."""
+    from .locations import use_data_home
     from .results import git_commit
+    from .storage import ensure_writable
 
     params = check_parameters(notebook, namespace)
+    namespace.update(params)                       # "[0, 1, 2]" -> [0, 1, 2]: the value the text denotes
+    only_check = check_only()
     profile, dataset = params.get("PROFILE", "paper"), params.get("DATASET", "ml-100k")
     explicit_home, explicit_results = params.get("DATA_HOME"), params.get("RESULTS_DIR")
+    cache = ensure_writable(cache_home_path(), "write into the cache folder")
     if profile == "quick":
-        home = Path(explicit_home) if explicit_home else synthetic_home()
-        res = results_dir(explicit_results or (results_dir() / "quick"))
+        res = results_dir_path(explicit_results or (results_dir_path() / "quick"))
+        home = Path(explicit_home) if explicit_home else (cache / "synthetic" if only_check else synthetic_home())
     else:
-        home = data_home(explicit_home)
-        res = results_dir(explicit_results)
+        res = results_dir_path(explicit_results)
+        home = use_data_home(explicit_home, must_exist=needs_real_data(notebook))
         from .data.download import SYNTHETIC_MANIFEST
 
         if any((home / name / SYNTHETIC_MANIFEST).exists() for name in DATASETS + GENOME_DATASETS):
@@ -246,10 +327,15 @@ def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookC
                 f"{notebook}: PROFILE='paper' but the data home {show_path(home)} holds synthetic "
                 f"data ({SYNTHETIC_MANIFEST}); paper numbers come only from the real releases. "
                 f"Use PROFILE='quick' or point MMREC_DATA / DATA_HOME at the real data.")
+    res = ensure_writable(res, "write into the results folder")
     ctx = NotebookContext(notebook, profile, dataset, home, res, git_commit(), params)
     import warnings
 
     warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
+    _explain_storage_errors_in_kernel()
+    if only_check:
+        _skip_remaining_cells(ctx)
+        return ctx
     if show_banner and ctx.quick:
         try:
             from IPython.display import Markdown, display
@@ -263,6 +349,70 @@ def start(notebook: str, namespace: dict, show_banner: bool = True) -> NotebookC
         except ImportError:
             print(QUICK_BANNER)
     return ctx
+
+
+def cache_home_path() -> Path:
+    """The cache folder (:func:`mmrec_core.paths.cache_home`'s order) without creating it."""
+    env = os.environ.get("MMREC_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "mmrec" / "cache"
+
+
+def results_dir_path(explicit=None) -> Path:
+    """The results folder (:func:`mmrec_core.paths.results_dir`'s order) without creating it."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get("MMREC_RESULTS")
+    return Path(env) if env else REPO_ROOT / "results"
+
+
+def _ipython():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _skip_remaining_cells(ctx: NotebookContext) -> None:
+    """Check-only mode: say what was checked; in a kernel, the cells after this one run empty."""
+    shown = ", ".join(f"{k}={v!r}" for k, v in ctx.parameters.items())
+    print(f"{CHECK_ONLY_ENV}: {ctx.notebook} checked, the other cells are skipped.\n"
+          f"  parameters: {shown}\n  data home: {show_path(ctx.data_home)}\n"
+          f"  results: {show_path(ctx.results_dir)}")
+    shell = _ipython()
+    if shell is not None and _skip_cell not in shell.input_transformers_post:
+        shell.input_transformers_post.append(_skip_cell)
+
+
+def _skip_cell(lines: list[str]) -> list[str]:
+    """An IPython input transformer that empties a cell (check-only mode)."""
+    return []
+
+
+def _explain_storage_errors_in_kernel() -> None:
+    """In a kernel, show a full, read-only or forbidden folder (an OSError raised anywhere, the run
+    cache and feature cache included) as :func:`mmrec_core.storage.explain`'s message with the fix,
+    and the file and line that raised it; other errors keep their traceback."""
+    shell = _ipython()
+    if shell is None or OSError in shell.custom_exceptions:
+        return
+
+    def handler(self, etype, value, tb, tb_offset=None):
+        from .storage import explain
+
+        explained = explain(value)
+        if explained is None:                      # IPython's own display (``_render_traceback_`` included)
+            self.showtraceback((etype, value, tb), tb_offset=tb_offset)
+            return None
+        where = tb
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        origin = f"\n(raised in {show_path(where.tb_frame.f_code.co_filename)}, line {where.tb_lineno})" if where else ""
+        stb = [f"{type(explained).__name__}: {explained}{origin}"]
+        self._showtraceback(etype, value, stb)
+        return stb
+
+    shell.set_custom_exc((OSError,), handler)
 
 
 _CODE_SPAN = re.compile(r"(`[^`]*`)")

@@ -22,10 +22,12 @@ def figure_path(results_dir, prefix: str, name: str, dataset: str | None = None)
 
 
 def save_figure(fig, results_dir, prefix: str, name: str, dataset: str | None = None) -> Path:
-    """Save ``fig`` under :func:`figure_path` (110 dpi, tight) and return the path."""
+    """Save ``fig`` under :func:`figure_path` (110 dpi, tight; written whole: a full disk leaves the
+    previous figure, :func:`mmrec_core.storage.write_whole`) and return the path."""
+    from .storage import write_whole
+
     path = figure_path(results_dir, prefix, name, dataset)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    return path
+    return write_whole(path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png"))
 
 
 def _fig(w=7.0, h=4.0):

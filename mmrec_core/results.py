@@ -224,17 +224,12 @@ def write_rows(rows: list[ResultRow], folder: str | Path | None = None, *, write
 
 
 def _write_whole(path: Path, write) -> None:
-    """``write(tmp)`` then rename ``tmp`` over ``path``: the old file stays whole if writing fails (a full
-    disk, a read-only folder), and the temporary file is removed."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OSError(exc.errno, f"could not write {path} ({exc.strerror or exc}); the previous file is "
-                                 f"unchanged. Free space or point the results folder elsewhere (RESULTS_DIR, "
-                                 f"MMREC_RESULTS)") from exc
+    """``write(tmp)`` then rename ``tmp`` over ``path`` (:func:`mmrec_core.storage.write_whole`): the old
+    file stays whole if writing fails (a full disk, a read-only folder, Ctrl-C), the temporary file is
+    removed, and the error names the path and the fix."""
+    from .storage import write_whole
+
+    write_whole(path, write)
 
 
 def read_results(folder: str | Path | None = None, **filters) -> pd.DataFrame:

@@ -6,7 +6,8 @@ split identity, a hash of the exact input tensors and content tables the model r
 encoder weights or precision gives new features and therefore new runs) and the model's code
 fingerprint from the registry (its file plus this module, the trainer, the input encoder and the
 metrics). The trainer checkpoints there every epoch, so an interrupted run resumes; a finished run
-leaves ``result.json`` and ``predictions.npz`` and is not trained again. A run holds an exclusive
+leaves ``result.json`` and ``predictions.npz`` and is not trained again; a long one is also kept in
+the committed run store (:mod:`mmrec_core.run_store`), where a fresh machine finds it. A run holds an exclusive
 lock on its folder while it loads or trains, so two processes that share the cache (two notebooks
 run side by side) never train the same run twice: the second waits and then reuses the result.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import run_store
 from .evaluate import METRICS
 from .paths import cache_home
 
@@ -82,6 +84,9 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
     """Train one (model, config, seed) with early stopping on validation RMSE, or load it.
 
     wait=False returns None at once when another process is training this run (see ``run_lock``).
+    A run is looked up in the run cache, then (unless ``root`` is given) in the run store
+    (:mod:`mmrec_core.run_store`: runs another machine trained, committed with the results), and
+    trained only when neither holds it. A run from the store has no ``train`` subset predictions.
 
     Every subset is then evaluated in eval mode with the best epoch's weights (the tested
     checkpoint): train numbers are not running averages with dropout on.
@@ -89,7 +94,7 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
     import torch
 
     from .models import get_model
-    from .train import fit, predict, seed_everything
+    from .train import predict, seed_everything
 
     entry = get_model(model)
     train_cfg = copy.deepcopy(train_cfg)
@@ -102,23 +107,33 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
     folder = (Path(root) if root else cache_home() / "runs") / (
         f"{entry.name}-{experiment.identity['dataset']}-seed{train_cfg.seed}-{key}")
     folder.mkdir(parents=True, exist_ok=True)
+    store = run_store.store_dir() if root is None else None    # an explicit cache root (tests) has no store
     with run_lock(folder, wait) as taken:
         if not taken:
             return None
         content = {k: experiment.encoder.content[k].encoder for k in used}
         done = folder / "result.json"
+        stored = None
         if done.exists():
             rec = json.loads(done.read_text())
-            z = np.load(folder / "predictions.npz")
+            with np.load(folder / "predictions.npz") as z:
+                preds = {k: z[k] for k in z.files}
+            if store is not None and run_store.worth_storing(rec, preds):
+                run_store.save(store, folder.name, rec, preds)      # a run cached before the store
+        else:
+            stored = run_store.load(store, folder.name)
+        if done.exists() or stored is not None:
+            rec, preds = stored if stored is not None else (rec, preds)
             return RunOutcome(entry.name, variant, rec["seed"], rec["config"], rec["train_config"],
                               rec["history"], rec["best_epoch"], rec["epoch_cap"], rec["seconds"],
-                              rec["metrics"], {k: z[k] for k in z.files}, rec["content"], rec["device"],
-                              str(folder), reused=True, fingerprint=fingerprint, data_hash=data_hash)
+                              rec["metrics"], preds, rec["content"], rec["device"],
+                              str(folder if stored is None else store / folder.name), reused=True,
+                              fingerprint=fingerprint, data_hash=data_hash)
         t0 = time.perf_counter()
         seed_everything(train_cfg.seed)
         net = entry.build_model(config, experiment.encoder)
         train_cfg.checkpoint_dir = str(folder / "checkpoints")
-        res = fit(net, experiment.data["train"], experiment.data["val"], train_cfg)
+        res = entry.fit_model(net, experiment.data, train_cfg)
         metrics, preds = {}, {}
         for subset, tensors in experiment.data.items():
             y = tensors["rating"].numpy()
@@ -139,6 +154,8 @@ def run_one(model: str, config, train_cfg, experiment, *, variant: str = "",
         partial = folder / "result.json.partial"   # written whole, then renamed: never half a result
         partial.write_text(json.dumps(rec, indent=1, default=str))
         partial.replace(done)
+        if store is not None and run_store.worth_storing(rec, preds):
+            run_store.save(store, folder.name, rec, preds)
         for ckpt in (folder / "checkpoints").glob("*.pt"):   # keep the disk small: the result is kept
             ckpt.unlink()
         del net

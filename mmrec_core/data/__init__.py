@@ -5,14 +5,15 @@ from .errors import ChecksumMismatch, DataError, DataFileMissing, DownloadFailed
 from .formats import FORMATS, GENOME_GENRES, get_format
 from .genome import GenomeScores, load_genome_movielens, load_genome_scores, load_genome_tags
 from .movielens import MovieLens, load_canonical_split, load_movielens
-from .splits import XIA_SPLIT, Split, kfold_indices, kfold_name, xia_split, xia_split_indices
+from .splits import XIA_SPLIT, Split, canonical_split, canonical_split_name, kfold_indices, kfold_name, xia_split, xia_split_indices
 from .synthetic import SyntheticSpec, write_synthetic_genome, write_synthetic_movielens
 
 __all__ = [
     "ChecksumMismatch", "DataError", "DataFileMissing", "DownloadFailed", "DuplicateRating",
     "FORMATS", "GENOME_GENRES", "GenomeScores", "MalformedLine", "MovieLens", "Split", "SyntheticSpec",
     "UnsafeArchive", "XIA_SPLIT", "coverage_report", "download_dataset",
-    "get_format", "kfold_indices", "kfold_name", "load_canonical_split", "load_content",
+    "canonical_split", "canonical_split_name", "get_format", "kfold_indices", "kfold_name",
+    "load_canonical_split", "load_content",
     "load_genome_movielens", "load_genome_scores", "load_genome_tags",
     "load_movielens", "safe_extract", "sha256_of", "verify_file", "write_synthetic_genome",
     "write_synthetic_movielens", "xia_split", "xia_split_indices",

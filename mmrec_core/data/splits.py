@@ -90,3 +90,28 @@ def kfold_indices(n: int, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, n
 
 def kfold_name(k: int, seed: int) -> str:
     return f"kfold{k}-seed{seed}"
+
+
+def canonical_split_name(fold: str, val_fraction: float = 0.05) -> str:
+    """``u1-val5`` for fold u1 with 5% of its base held out for validation: the split's name in result rows."""
+    return f"{fold}-val{round(100 * val_fraction):g}"
+
+
+def canonical_split(base: pd.DataFrame, test: pd.DataFrame, fold: str, seed: int = 0,
+                    val_fraction: float = 0.05) -> Split:
+    """A canonical ML-100K fold (``u1``..``u5``, ``ua``, ``ub``) with a validation part for selection.
+
+    The fold's ``.test`` file is the test part, untouched. The validation part is a seeded random
+    ``val_fraction`` of the fold's ``.base`` ratings (one permutation of the base rows in the file's
+    order, the first ``round(val_fraction * n)`` positions); the rest of the base trains. So the
+    validation part never holds a test rating, and every model selecting on it sees the same rows.
+    Read the files with :func:`mmrec_core.data.load_canonical_split`.
+    """
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
+    base = base.reset_index(drop=True)
+    perm = np.random.default_rng(seed).permutation(len(base))
+    n_val = int(round(val_fraction * len(base)))
+    val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+    return Split(canonical_split_name(fold, val_fraction), seed, base.iloc[train].reset_index(drop=True),
+                 base.iloc[val].reset_index(drop=True), test.reset_index(drop=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..evaluate import METRICS, bootstrap_seed_rating_difference, mean_std, seed_paired_difference, verdict, welch_difference
+from ..hardware import bf16_warning
 from ..run_cache import RunOutcome, run_task
 from .inputs import Experiment, withhold_content
 
@@ -51,6 +53,7 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
     from ..progress import progress_bar
 
     seeds = [int(s) for s in seeds]
+    warned = []
     if not seeds:
         raise ValueError("replicate needs at least one seed")
     if len(set(seeds)) != len(seeds):
@@ -60,6 +63,10 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
         config, tcfg = spec if isinstance(spec, tuple) else (spec, train)
         if tcfg is None:
             raise ValueError(f"variant {name!r} has no training config: pass train= or (config, train)")
+        slow = bf16_warning(tcfg.bf16, tcfg.device)
+        if slow and slow not in warned:
+            warnings.warn(slow, stacklevel=2)
+            warned.append(slow)
         for seed in seeds:
             tasks.append((model, name, config, replace(tcfg, seed=seed), experiment, root))
     if executor is None:

@@ -40,6 +40,7 @@ class ModelEntry:
     metrics: dict = field(default_factory=lambda: {"rmse": ("predict", "rmse")})
     extra_code: tuple = ()          # package files its numbers depend on that no import reaches
     content: str = ""               # name of a function of the module: config -> content keys used
+    fit: str = ""                   # name of the module's own trainer fit(model, parts, train_cfg); "": train.fit
 
     @property
     def module(self):
@@ -50,6 +51,15 @@ class ModelEntry:
 
     def build_model(self, config, encoder):
         return getattr(self.module, self.build)(config, encoder)
+
+    def fit_model(self, model, parts: dict, train_cfg):
+        """Train ``model`` on an experiment's parts: ``train.fit(model, train, val, cfg)``, or the
+        module's own trainer where the entry names one (a model that does not train on mini-batches)."""
+        if self.fit:
+            return getattr(self.module, self.fit)(model, parts, train_cfg)
+        from ..train import fit
+
+        return fit(model, parts["train"], parts["val"], train_cfg)
 
     def content_used(self, config, encoder) -> list[str]:
         """Content-table keys of ``encoder`` that a model with ``config`` reads."""
@@ -85,6 +95,10 @@ REGISTRY: dict[str, ModelEntry] = {e.name: e for e in (
                  content="content_keys")
       for name, cls, label in (("tsem_nn", "TsemNNConfig", "NN"), ("tsem_mf", "TsemMFConfig", "MF"),
                                ("tsem_mf_nn", "TsemMFNNConfig", "MF_NN"), ("tsem", "TSEMConfig", "TSEM"))),
+    # GLocal-K (Han et al., CIKM 2021): trains on the whole rating matrix with L-BFGS, by its own trainer
+    ModelEntry("glocal_k", "glocal_k", "GlocalKConfig", "build_glocal_k", "GLocal-K", "glocal_k",
+               metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys",
+               fit="fit_parts"),
     # Ours, not a replica (kept apart: paper "ours" in the results)
     ModelEntry("hybrid_mf", "ours_hybrid_mf", "HybridMFConfig", "build_hybrid_mf", "HybridMF", "ours",
                metrics={"rmse": ("predict", "rmse"), "mae": ("predict", "mae")}, content="content_keys"),

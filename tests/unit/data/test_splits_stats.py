@@ -76,3 +76,42 @@ def test_user_genre_matrix_and_top_items():
     top = top_rated_items(ds, 2)
     assert top.item_id.tolist() == [10, 12] and top.mean_rating.tolist() == [3.0, 4.0]
     assert global_mean_rmse(ratings, pd.DataFrame({"rating": [3.25, 3.25]})) == pytest.approx(0.0)
+
+
+def _keys(frame):
+    return set(zip(frame.user_id, frame.item_id))
+
+
+def _check_canonical_folds(ds):
+    from mmrec_core.data import canonical_split, load_canonical_split
+
+    tests = []
+    for k in range(1, 6):
+        base, test = load_canonical_split(ds, f"u{k}")
+        split = canonical_split(base, test, f"u{k}", seed=0)
+        assert split.name == f"u{k}-val5" and split.test.equals(test.reset_index(drop=True))   # the file, untouched
+        assert not _keys(split.val) & _keys(test) and not _keys(split.train) & _keys(test)     # validation never touches .test
+        assert _keys(split.train) | _keys(split.val) == _keys(base) and not _keys(split.train) & _keys(split.val)
+        assert len(split.val) == round(0.05 * len(base))
+        tests.append(_keys(test))
+    assert sum(len(t) for t in tests) == len(set().union(*tests)) == len(ds.ratings)          # disjoint test folds
+    assert set().union(*tests) == _keys(ds.ratings)                                           # whose union is u.data
+
+
+def test_canonical_folds_partition_u_data_and_keep_validation_inside_the_base(synthetic_home_ro):
+    from mmrec_core.data import canonical_split, load_canonical_split, load_movielens
+
+    ds = load_movielens("ml-100k", synthetic_home_ro)
+    _check_canonical_folds(ds)
+    base, test = load_canonical_split(ds, "u1")
+    a, b = canonical_split(base, test, "u1", seed=0), canonical_split(base, test, "u1", seed=1)
+    assert a.val.equals(canonical_split(base, test, "u1", seed=0).val) and not a.val.equals(b.val)   # seeded
+    assert canonical_split(base, test, "u1", val_fraction=0.1).name == "u1-val10"
+    with pytest.raises(ValueError, match="val_fraction"):
+        canonical_split(base, test, "u1", val_fraction=0)
+
+
+def test_the_real_canonical_folds(real_home):
+    from mmrec_core.data import load_movielens
+
+    _check_canonical_folds(load_movielens("ml-100k", real_home))
