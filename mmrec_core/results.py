@@ -223,6 +223,25 @@ def write_rows(rows: list[ResultRow], folder: str | Path | None = None, *, write
     return path
 
 
+def drop_rows_created_before(writer: str, since: str, folder: str | Path | None = None) -> int:
+    """Remove from ``<folder>/records/<writer>.csv`` the rows created before ``since`` (ISO time).
+
+    Recording upserts, so a row an earlier execution wrote and this one no longer writes (a
+    comparison a page stopped making) would stay; the runner calls this after a page's successful
+    execution, with the time it started, so the file holds exactly what that execution recorded.
+    Returns the number of rows removed; a page that recorded nothing keeps its file."""
+    path = records_dir(folder) / f"{writer}.csv"
+    old = read_records_file(path)
+    if not len(old):
+        return 0
+    fresh = old.created.astype(str) >= since
+    if fresh.all() or not fresh.any():
+        return 0
+    kept = old[fresh]
+    _write_whole(path, lambda tmp: kept.to_csv(tmp, index=False))
+    return int((~fresh).sum())
+
+
 def _write_whole(path: Path, write) -> None:
     """``write(tmp)`` then rename ``tmp`` over ``path`` (:func:`mmrec_core.storage.write_whole`): the old
     file stays whole if writing fails (a full disk, a read-only folder, Ctrl-C), the temporary file is

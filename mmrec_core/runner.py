@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .paths import REPO_ROOT, cache_home, hash_package_sources, results_dir
-from .results import RunRecord, git_commit
+from .results import RunRecord, drop_rows_created_before, git_commit, now_iso
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 BOOK_NOTEBOOK_DIR = REPO_ROOT / "book" / "notebooks"
@@ -321,6 +321,7 @@ def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, 
             record = RunRecord(notebook=spec.name, profile=profile,
                                parameters={**params, "MMREC_DATA": show_path(home)}, input_hash=digest)
             started_at = record.commit
+            started_time = now_iso()
             # Execute into a work copy: a failed run must not replace the last good executed notebook
             # (the one the book renders); it is kept beside the cache for inspection instead. The copy
             # is named by this process, so runners sharing one cache never write into each other's.
@@ -372,6 +373,9 @@ def _run_specs(specs, profile, force, out_dir, res_dir, home, extra_parameters, 
             except OSError as exc:
                 raise (explain(exc, output) or exc) from exc
             work.unlink()
+            dropped = drop_rows_created_before(spec.name, started_time, res_dir)
+            if dropped and progress:
+                _say(f"{spec.name:<22} {dropped} row(s) an earlier execution wrote and this one did not: removed")
             record.save(res_dir)
             statuses.append({"notebook": spec.name, "status": "ok", "seconds": record.seconds,
                              "output": str(output)})

@@ -12,6 +12,7 @@ from mmrec_core.results import (
     OwnershipError,
     ResultRow,
     RunRecord,
+    drop_rows_created_before,
     ownership_conflicts,
     read_results,
     read_run_records,
@@ -40,6 +41,17 @@ def test_write_rows_upserts_by_key_in_the_writers_own_file(tmp_path):
     write_rows([_row(value=2.0, profile="quick")], tmp_path, writer="10_baselines")
     assert len(read_results(tmp_path)) == 3
     assert read_results(tmp_path, profile="paper", subset="test").value.tolist() == [pytest.approx(0.91)]
+
+
+def test_rows_an_execution_did_not_rewrite_are_dropped_after_it(tmp_path):
+    write_rows([_row(value=0.93, created="2026-12-01T00:00:00+00:00"),
+                _row(subset="train", value=0.68, created="2026-12-01T00:00:00+00:00")], tmp_path, writer="40_ours")
+    assert drop_rows_created_before("40_ours", "2026-12-02T00:00:00+00:00", tmp_path) == 0   # nothing new: kept
+    write_rows([_row(value=0.91, created="2026-12-02T00:00:05+00:00")], tmp_path, writer="40_ours")
+    assert drop_rows_created_before("40_ours", "2026-12-02T00:00:00+00:00", tmp_path) == 1
+    frame = read_results(tmp_path)
+    assert frame.subset.tolist() == ["test"] and frame.value.tolist() == [pytest.approx(0.91)]
+    assert drop_rows_created_before("99_none", "2026-12-02T00:00:00+00:00", tmp_path) == 0
 
 
 def test_records_are_typed_and_read_back_exactly(tmp_path):
