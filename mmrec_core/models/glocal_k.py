@@ -96,7 +96,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..device import resolve_device
-from ..train import TrainResult, seed_everything
+from ..train import TrainResult, _save, seed_everything
 from .layers import RATING_RANGE, RatingRegressor
 
 OPTIMIZERS = ("scipy-lbfgsb", "torch-lbfgs")
@@ -475,12 +475,6 @@ def _epoch_scores(model: GlocalK, parts: dict) -> dict:
         out[f"{name}_loss"] = float((raw - part["rating"]).square().mean())
         out[f"{name}_rmse"] = float((raw.clamp(*RATING_RANGE) - part["rating"]).square().mean().sqrt())
     return out
-
-
-def _save(path: Path, obj) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)
 
 
 def _n(part: dict | None) -> int:
