@@ -47,7 +47,8 @@ class Experiment:
 def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
             text_fields: tuple[str, ...] = ("title", "plot"), image_encoder: str | None = None,
             poster_size: int | None = None, device: str = "auto", split_fractions: tuple | None = None,
-            min_user_ratings: int = 0, text_preprocess: dict | None = None) -> Experiment:
+            min_user_ratings: int = 0, text_preprocess: dict | None = None,
+            canonical_fold: str | None = None, val_fraction: float = 0.05) -> Experiment:
     """Load ``ctx.dataset``, split it and attach content tables.
 
     ctx: the page's :class:`~mmrec_core.notebook.NotebookContext` (or a
@@ -56,6 +57,10 @@ def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
 
     split_fractions: None: Xia's 90/5/5 split (``xia-90-5-5``); (train, val, test) fractions: a
                      seeded random split named by them (``random-80-10-10``).
+    canonical_fold: ``u1``..``u5`` (also ``ua``, ``ub``): the ML-100K fold files instead of a random
+                    split; the fold's ``.test`` is the test part, untouched, and a seeded
+                    ``val_fraction`` of its ``.base`` (seed ``split_seed``) is the validation part
+                    (:func:`mmrec_core.data.canonical_split`, named ``u1-val5``).
     min_user_ratings: keep only users with at least this many ratings (before the split).
     text_encoder:  registry name; one table ``text_<field>`` per entry of ``text_fields``.
     text_preprocess: encoder preprocessing options (``max_length``, ``remove_stop_words``, ...).
@@ -65,7 +70,7 @@ def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
     Tag-genome releases (``ml-20m``, ``ml-25m``) carry their genome scores (``dataset.genome``) and
     have no posters or plot texts here.
     """
-    from ..data import load_content, load_movielens, xia_split
+    from ..data import canonical_split, load_canonical_split, load_content, load_movielens, xia_split
     from ..data.splits import random_split
     from ..inputs import RatingEncoder
 
@@ -90,8 +95,16 @@ def prepare(ctx, *, split_seed: int = 0, text_encoder: str | None = None,
         ds = replace(ds, ratings=ds.ratings[keep].reset_index(drop=True))
         ds.genome = genome
     content = None if genome_release else load_content(ds)
-    split = (xia_split(ds.ratings, split_seed) if split_fractions is None
-             else random_split(ds.ratings, split_seed, tuple(float(f) for f in split_fractions)))
+    if canonical_fold is not None:
+        if split_fractions is not None or min_user_ratings:
+            raise ValueError(f"canonical fold {canonical_fold!r}: the fold files fix the split; "
+                             "leave split_fractions=None and min_user_ratings=0")
+        base, test = load_canonical_split(ds, canonical_fold)
+        split = canonical_split(base, test, canonical_fold, split_seed, val_fraction)
+    elif split_fractions is None:
+        split = xia_split(ds.ratings, split_seed)
+    else:
+        split = random_split(ds.ratings, split_seed, tuple(float(f) for f in split_fractions))
     encoder = RatingEncoder().fit(split.train, ds.users, ds.items, ds.genres)
     if text_encoder:
         from ..features import get_item_features

@@ -174,7 +174,7 @@ _SIET_STALE = pytest.mark.xfail(strict=True, reason="22_siet not re-executed sin
 
 @pytest.mark.parametrize("page", ["00_data", "01_features", "10_baselines", "20_xia_fusion", "21_mu",
                                   pytest.param("22_siet", marks=_SIET_STALE),
-                                  "23_aljunid", "30_tsem", "40_ours", "41_fusion_content", "90_paper_vs_ours",
+                                  "23_aljunid", "30_tsem", "40_ours", "41_fusion_content", "50_literature", "90_paper_vs_ours",
                                   "91_reproducibility"])
 def test_no_table_cell_shows_nan(built_book, page):
     """A value that does not apply is blank (or says why), never NaN / nan / <NA>."""

@@ -1,0 +1,386 @@
+"""The literature's protocols: models on the canonical ML-100K folds, a blend fitted on validation,
+and the table that sets each of our numbers beside the published figure made under the same protocol.
+
+Every number in the book before page 50 is on Xia's random 90/5/5 split, which no published record
+uses. Here:
+
+- :func:`fold_experiments` prepares the canonical folds ``u1``..``u5`` (the ``.test`` file untouched,
+  a seeded 5% of ``.base`` for validation: :func:`mmrec_core.data.canonical_split`), and
+  :func:`replicate_folds` / :func:`surprise_folds` run a model on each with the same seeds;
+  :class:`ModelOnFolds` pools a model's test numbers over folds and seeds.
+- :func:`blend_steps` fits a linear blend of finished runs on the **validation** ratings (least
+  squares with an intercept, one fit per seed) and adds one member at a time, so each member's
+  contribution is a paired interval against the blend before it. The test ratings never enter a fit.
+- :func:`literature_table` reads the records and the published figures
+  (:data:`mmrec_core.papers.LITERATURE`) into one table: model, protocol, published figure and its
+  source, ours under that protocol, and the difference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .evaluate import METRICS, mean_std
+from .run_cache import RunOutcome
+
+FOLDS = ("u1", "u2", "u3", "u4", "u5")
+POOLED = "u1-u5"   # the split name of a number pooled over the five folds (``u1-u5-val5``)
+
+
+def fold_experiments(ctx, folds=FOLDS, *, split_seed: int = 0, val_fraction: float = 0.05, **prepare_kwargs) -> dict:
+    """``fold -> Experiment`` for each canonical fold, with the same validation rule and content tables."""
+    from .experiment import prepare
+
+    if not folds:
+        raise ValueError("fold_experiments needs at least one fold (u1..u5)")
+    return {f: prepare(ctx, canonical_fold=f, split_seed=split_seed, val_fraction=val_fraction, **prepare_kwargs)
+            for f in folds}
+
+
+def _chosen(experiments: dict, folds) -> dict:
+    folds = list(experiments) if folds is None else list(folds)
+    missing = [f for f in folds if f not in experiments]
+    if missing:
+        raise KeyError(f"folds {missing} were not prepared; prepared: {list(experiments)}")
+    return {f: experiments[f] for f in folds}
+
+
+def fold_sizes(experiments: dict) -> pd.DataFrame:
+    """Per fold: ratings in train, validation and test, and the users and movies of its training part."""
+    return pd.DataFrame([{"fold": f, "split": e.identity["split"], "train": len(e.split.train), "val": len(e.split.val),
+                          "test": len(e.split.test), "train users": e.split.train.user_id.nunique(),
+                          "train movies": e.split.train.item_id.nunique(),
+                          "test users without a training rating": int((~e.split.test.user_id.isin(e.split.train.user_id)).sum())}
+                         for f, e in experiments.items()])
+
+
+def replicate_folds(model: str, variants: dict, seeds, experiments: dict, train=None, *, folds=None, **kwargs) -> dict:
+    """:func:`mmrec_core.experiment.replicate` on every fold (or on ``folds``): ``fold -> Runs``, the
+    same seeds on each."""
+    from .experiment import replicate
+
+    return {f: replicate(model, variants, seeds, exp, train, **kwargs) for f, exp in _chosen(experiments, folds).items()}
+
+
+def surprise_folds(experiments: dict, name: str, seeds, params: dict | None = None, variant: str | None = None,
+                   *, folds=None) -> dict:
+    """:func:`mmrec_core.experiment.surprise_reference` on every fold (or on ``folds``): ``fold -> Runs``."""
+    from .experiment import surprise_reference
+
+    return {f: surprise_reference(exp, name, seeds, params=params, variant=variant)
+            for f, exp in _chosen(experiments, folds).items()}
+
+
+@dataclass
+class ModelOnFolds:
+    """One variant of one model on several folds: ``runs`` is ``fold -> Runs`` holding ``variant``."""
+
+    label: str          # how the tables name it ("SVD++ tuned")
+    runs: dict
+    variant: str
+
+    def values(self, subset: str = "test", metric: str = "rmse") -> pd.DataFrame:
+        """One row per (fold, seed): the run's number."""
+        return pd.DataFrame([{"fold": f, "seed": o.seed, "value": o.metrics[subset][metric]}
+                             for f, runs in self.runs.items() for o in runs.of(self.variant)])
+
+    def pooled(self, subset: str = "test", metric: str = "rmse") -> dict:
+        """Mean and std over every (fold, seed) run, the std of the fold means, and the counts."""
+        v = self.values(subset, metric)
+        m, s = mean_std(v.value)
+        fold_means = v.groupby("fold", sort=False).value.mean()
+        return {"model": self.label, "folds": len(fold_means), "runs": len(v), "mean": m, "std": s,
+                "std_of_fold_means": mean_std(fold_means)[1], **fold_means.to_dict()}
+
+
+def folds_table(models: list[ModelOnFolds], subset: str = "test", metric: str = "rmse") -> pd.DataFrame:
+    """Per model: the mean over seeds on each fold, then the mean ± std over all (fold, seed) runs."""
+    if not models:
+        raise ValueError("folds_table needs at least one model")
+    frame = pd.DataFrame([m.pooled(subset, metric) for m in models])
+    folds = [c for c in frame.columns if c not in ("model", "folds", "runs", "mean", "std", "std_of_fold_means")]
+    return frame[["model", *folds, "mean", "std", "std_of_fold_means", "folds", "runs"]]
+
+
+def pooled_rows(model: ModelOnFolds, paper: str, table: str, recorded_model: str, variant: str = "",
+                metrics=("rmse",), notes: str = "") -> list:
+    """Result rows of numbers pooled over folds and seeds (split ``u1-u5-val5``): mean, std over runs.
+
+    The per-fold rows come from each fold's ``Runs.rows`` / ``reference_rows``; these add the pooled
+    number a reader compares with a published 5-fold figure."""
+    from .data import canonical_split_name
+    from .results import ResultRow
+
+    first = next(iter(model.runs.values())).experiment.identity
+    folds = list(model.runs)
+    val_pct = first["split"].rsplit("-val", 1)[-1]
+    out = []
+    for metric in metrics:
+        v = model.values("test", metric)
+        m, s = mean_std(v.value)
+        seeds = sorted(set(v.seed))
+        out.append(ResultRow(paper=paper, table=table, dataset=first["dataset"],
+                             split=canonical_split_name(POOLED, int(val_pct) / 100) if folds == list(FOLDS)
+                             else "+".join(folds) + f"-val{val_pct}",
+                             model=recorded_model, variant=variant, subset="test", metric=metric, value=m, std=s,
+                             n_seeds=len(v), profile=first["profile"],
+                             notes=f"mean and std over {len(folds)} folds ({', '.join(folds)}) x seeds {seeds} "
+                                   f"= {len(v)} runs" + (f"; {notes}" if notes else "")))
+    return out
+
+
+def glocal_k_protocols(dataset: str = "ml-100k", protocols=("published", "ours"), hidden=None, epochs=None,
+                       threads: int | None = None) -> dict:
+    """GLocal-K's public settings for ``dataset`` under each protocol: ``protocol -> (model, train)``.
+
+    hidden: the auto-encoder's widths (default the public code's 500, 500); epochs: ``(pre-training,
+    fine-tuning)`` (default 30, 60 on ML-100K). Only the quick profile changes them."""
+    from dataclasses import replace
+
+    from .models.glocal_k import published_configs
+
+    out = {}
+    for protocol in protocols:
+        model, train = published_configs(dataset, protocol=protocol, num_threads=threads)
+        if hidden is not None:
+            model = replace(model, hidden=tuple(int(h) for h in hidden))
+        if epochs is not None:
+            pre, fine = (int(e) for e in epochs)
+            train = replace(train, epochs_pretrain=pre, epochs_finetune=fine)
+        out[protocol] = (model, train)
+    return out
+
+
+def page_rows(paper: str, table: str, neural=(), surprise=None, pooled=(), blends=()) -> list:
+    """Every result row of the literature page.
+
+    neural: ``fold -> Runs`` of registry models (``Runs.rows`` per fold); surprise: ``model name ->
+    (fold -> Runs)`` of Surprise fits (``reference_rows`` per fold, variant ``tuned``); pooled:
+    :class:`ModelOnFolds` (recorded under their labels, pooled only where they ran on all five
+    folds); blends: ``Runs`` of
+    :func:`blend_steps` (:func:`blend_rows`)."""
+    from .experiment import reference_rows
+
+    rows = []
+    for by_fold in neural:
+        for runs in by_fold.values():
+            rows += runs.rows(paper=paper, table=table)
+    for name, by_fold in (surprise or {}).items():
+        for runs in by_fold.values():
+            rows += reference_rows(runs, paper=paper, table=table, model=name, variant="tuned",
+                                   notes="parameters chosen on the validation part of Xia's split (40_ours)")
+    for model in pooled:
+        if list(model.runs) == list(FOLDS):   # a pooled number only over all five canonical folds
+            rows += pooled_rows(model, paper, table, model.label)
+    for blends_runs in blends:
+        rows += blend_rows(blends_runs, paper, table)
+    return rows
+
+
+# ------------------------------------------------------------------------------------ blend
+def _seed_outcomes(runs, variant: str, seeds) -> dict:
+    """``seed -> RunOutcome`` of ``variant``; a variant fitted once (deterministic) serves every seed."""
+    outs = {o.seed: o for o in runs.of(variant)}
+    if len(outs) == 1:
+        only = next(iter(outs.values()))
+        return {s: only for s in seeds}
+    missing = [s for s in seeds if s not in outs]
+    if missing:
+        raise ValueError(f"variant {variant!r} has no run for seeds {missing} (it has {sorted(outs)})")
+    return outs
+
+
+def fit_blend(val_predictions: np.ndarray, y_val: np.ndarray) -> np.ndarray:
+    """Least-squares weights ``[intercept, w_1, ..., w_k]`` of ``y ~ 1 + predictions`` (columns)."""
+    x = np.column_stack([np.ones(len(y_val)), np.asarray(val_predictions, dtype=np.float64)])
+    weights, *_ = np.linalg.lstsq(x, np.asarray(y_val, dtype=np.float64), rcond=None)
+    return weights
+
+
+def apply_blend(weights: np.ndarray, predictions: np.ndarray, rating_range=(1.0, 5.0)) -> np.ndarray:
+    """The blend's ratings: ``1 + predictions`` times the weights, clipped to the rating range."""
+    x = np.column_stack([np.ones(len(predictions)), np.asarray(predictions, dtype=np.float64)])
+    return np.clip(x @ weights, *rating_range)
+
+
+def blend_steps(members: list, seeds, experiment=None):
+    """Blends of the first 1, 2, ..., k members, each fitted on validation, as one ``Runs``.
+
+    members: ``[(label, Runs, variant), ...]`` in the order they join; every ``Runs`` on the same
+    split. Variant ``i`` of the result is named by the members so far (``"HybridMF"``,
+    ``"HybridMF +KNNBaseline"``, ...). For each seed the weights are fitted on the **validation**
+    predictions of that seed's runs (a member fitted once serves every seed) and applied to its test
+    predictions; ``Runs.compare(step_i, step_i+1)`` is then the paired effect of member ``i + 1``.
+    """
+    from .experiment import Runs
+
+    if not members:
+        raise ValueError("blend_steps needs at least one member")
+    seeds = [int(s) for s in seeds]
+    experiment = experiment or members[0][1].experiment
+    split = experiment.identity["split"], experiment.identity["split_seed"]
+    for label, runs, _ in members:
+        ident = runs.experiment.identity
+        if (ident["split"], ident["split_seed"]) != split:
+            raise ValueError(f"blend member {label!r} is on split {ident['split']} (seed {ident['split_seed']}), "
+                             f"not {split[0]} (seed {split[1]}): members must share the split")
+    per_member = [(label, _seed_outcomes(runs, variant, seeds)) for label, runs, variant in members]
+    y = {s: experiment.data[s]["rating"].numpy() for s in ("val", "test")}
+    outcomes = []
+    for k in range(1, len(members) + 1):
+        name = " +".join(label for label, _ in per_member[:k])
+        for seed in seeds:
+            preds = {s: np.column_stack([outs[seed].predictions[f"{s}/predict"] for _, outs in per_member[:k]])
+                     for s in ("val", "test")}
+            for s, p in preds.items():
+                if len(p) != len(y[s]):
+                    raise ValueError(f"blend {name!r}: {s} predictions have {len(p)} rows, the split has {len(y[s])}")
+            w = fit_blend(preds["val"], y["val"])
+            out_pred = {f"{s}/predict": apply_blend(w, preds[s]).astype(np.float32) for s in ("val", "test")}
+            metrics = {s: {m: METRICS[m](y[s], out_pred[f"{s}/predict"]) for m in ("rmse", "mae")}
+                       for s in ("val", "test")}
+            config = {"members": [label for label, _ in per_member[:k]],
+                      "weights": [round(float(x), 6) for x in w]}
+            outcomes.append(RunOutcome("blend", name, seed, config, {}, {}, 0, 0, 0.0, metrics, out_pred, {},
+                                       "cpu", ""))
+    return Runs(outcomes, experiment)
+
+
+def compare_steps(blends) -> pd.DataFrame:
+    """Each blend against the one before it (paired over seeds): the effect of the member it adds."""
+    steps = blends.variants
+    if len(steps) < 2:
+        raise ValueError("compare_steps needs at least two blends")
+    return pd.concat([blends.compare(a, b) for a, b in zip(steps, steps[1:])], ignore_index=True)
+
+
+def blend_weights(blends) -> pd.DataFrame:
+    """The fitted weights of every blend and seed: intercept and one column per member."""
+    rows = []
+    for o in blends.outcomes:
+        row = {"blend": o.variant, "seed": o.seed, "intercept": o.config["weights"][0]}
+        row.update(dict(zip(o.config["members"], o.config["weights"][1:])))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def blend_rows(blends, paper: str, table: str, model: str = "Blend", notes: str = "") -> list:
+    """Result rows of :func:`blend_steps`: per blend the test mean and std over seeds, one row per seed,
+    and each paired comparison made with ``blends.compare``."""
+    from .results import ResultRow
+
+    ident = blends.experiment.identity
+    common = dict(paper=paper, table=table, dataset=ident["dataset"], split=ident["split"], model=model,
+                  profile=ident["profile"])
+    out = []
+    for variant in blends.variants:
+        outs = blends.of(variant)
+        for metric in ("rmse", "mae"):
+            m, s = mean_std([o.metrics["test"][metric] for o in outs])
+            out.append(ResultRow(variant=variant, subset="test", metric=metric, value=m, std=s, n_seeds=len(outs),
+                                 notes=f"linear blend of {outs[0].config['members']} fitted on validation per seed; "
+                                       f"seeds {[o.seed for o in outs]}" + (f"; {notes}" if notes else ""), **common))
+            out += [ResultRow(variant=variant, subset="test", metric=metric, seed=o.seed, value=o.metrics["test"][metric],
+                              notes=f"weights {o.config['weights']}", **common) for o in outs]
+    for c in blends.comparisons:
+        out.append(ResultRow(variant=f"{c['b']}-vs-{c['a']}".replace(" ", "_"), subset=c["subset"],
+                             metric=f"{c['metric']}_diff", value=c["effect"], n_seeds=c["n_seeds"], ci_low=c["ci_low"],
+                             ci_high=c["ci_high"], p_value=c["p_value"], method=c["method"],
+                             notes=f"{c['b']} minus {c['a']}; per seed {c['per_seed_b_minus_a']}; {c['verdict']}",
+                             **common))
+    return out
+
+
+def against_figure(values, figure: float, level: float = 0.95) -> dict:
+    """Mean of per-run ``values`` with its t interval, and where it lies against a published ``figure``."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=np.float64)
+    m = float(v.mean())
+    if len(v) < 2:
+        return {"mean": m, "ci_low": np.nan, "ci_high": np.nan, "figure": figure, "verdict": "one run: no interval"}
+    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    lo, hi = m - half, m + half
+    where = ("below the figure" if hi < figure else "above the figure" if lo > figure
+             else "not distinguishable from the figure")
+    return {"mean": m, "ci_low": lo, "ci_high": hi, "figure": figure, "difference": m - figure, "verdict": where}
+
+
+def versus_figure(runs, variant: str, figure: float, subset: str = "test", metric: str = "rmse") -> pd.DataFrame:
+    """:func:`against_figure` of one variant's per-seed numbers, as a one-row table."""
+    values = [o.metrics[subset][metric] for o in runs.of(variant)]
+    return pd.DataFrame([{"variant": variant, "runs": len(values), **against_figure(values, figure)}])
+
+
+def glocal_k_curves(runs, title: str = ""):
+    """GLocal-K's RMSE per epoch: the validation curve of each ``ours`` run and the test curve of each
+    ``published`` run (the curve whose minimum the public code reports), with the start of fine-tuning."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    start = None
+    for o in runs.outcomes:
+        h = o.history
+        key = "test_rmse" if o.variant == "published" else "val_rmse"
+        if key not in h:
+            continue
+        ax.plot(h["epoch"], h[key], "-" if o.variant == "published" else "--", lw=1, alpha=0.8,
+                color="C3" if o.variant == "published" else "C0",
+                label=f"{o.variant} s{o.seed}: {key.replace('_rmse', '')}")
+        fine = [e for e, s in zip(h["epoch"], h["stage"]) if s == "finetune"]
+        start = fine[0] if fine else start
+    if start is not None:
+        ax.axvline(start - 0.5, color="grey", lw=0.8)
+        ax.text(start, ax.get_ylim()[1], " fine-tuning", va="top", fontsize=8, color="grey")
+    ax.set_xlabel("epoch (one L-BFGS call)")
+    ax.set_ylabel("RMSE")
+    ax.set_title(title or "GLocal-K: RMSE per epoch")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def show(frame: pd.DataFrame, caption: str = "", decimals: int = 4):
+    """A table of this page as the book shows it: numbers to ``decimals`` places, a value that does
+    not apply blank (never NaN), prose columns that wrap (:func:`mmrec_core.tables.page_table`)."""
+    from .tables import page_table
+
+    prose = [c for c in frame.columns if frame[c].dtype == object]
+    styler = page_table(frame, caption, break_anywhere=prose)
+    return styler.format(precision=decimals, na_rep="")
+
+
+# ------------------------------------------------------------------------------------ the page's table
+def literature_table(records: pd.DataFrame, profile: str = "paper") -> pd.DataFrame:
+    """Each published figure of :data:`mmrec_core.papers.LITERATURE` beside ours under its protocol.
+
+    ``records``: :func:`mmrec_core.results.read_results`; only rows of ``profile`` count (a quick
+    run's numbers never stand beside a published figure as paper numbers). Ours is the recorded mean over seeds (or
+    folds) of the row the figure names; where no such row exists the cell is empty and the
+    ``status`` column says why (the figure's own ``not_rerun`` reason, or "not recorded yet").
+    """
+    from .papers import literature_figures
+    from .results import over_seeds
+
+    ours = over_seeds(records)
+    ours = ours[(ours.slice_by == "") & (ours.profile == profile)] if len(ours) else ours
+    rows = []
+    for f in literature_figures().itertuples():
+        row = {"model": f.model, "dataset": f.dataset, "protocol": f.protocol, "published": f.value,
+               "source": f.source, "ours": np.nan, "± std": np.nan, "runs": np.nan, "difference": np.nan,
+               "status": f.not_rerun, "optimistic": f.optimistic}
+        if f.ours_table and not f.not_rerun:
+            hit = ours[(ours.table == f.ours_table) & (ours.model == f.ours_model) & (ours.variant == f.ours_variant)
+                       & (ours.split == f.ours_split) & (ours.subset == f.ours_subset) & (ours.metric == f.metric)
+                       & (ours.dataset == f.dataset)]
+            if hit.empty:
+                row["status"] = f"not recorded yet (page {f.ours_page})"
+            else:
+                r = hit.iloc[0]
+                row.update({"ours": float(r.value), "± std": r["std"], "runs": int(r.n_seeds),
+                            "difference": float(r.value) - f.value, "status": f"re-run on page {f.ours_page}"})
+        rows.append(row)
+    return pd.DataFrame(rows)

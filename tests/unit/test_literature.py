@@ -1,0 +1,179 @@
+"""The literature page's machinery: canonical folds through ``prepare``, the validation-fitted blend,
+numbers pooled over folds, figures against a published number, and the published-vs-ours table."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from mmrec_core import experiment, literature  # noqa: E402
+from mmrec_core.data import load_canonical_split, load_movielens  # noqa: E402
+from mmrec_core.experiment import Runs  # noqa: E402
+from mmrec_core.notebook import DataContext  # noqa: E402
+from mmrec_core.papers import literature_figure, literature_figures  # noqa: E402
+from mmrec_core.run_cache import RunOutcome  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def folds(synthetic_home_ro):
+    ctx = DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    return literature.fold_experiments(ctx, ("u1", "u2"), split_seed=3)
+
+
+def _keys(frame):
+    return set(zip(frame.user_id, frame.item_id, frame.timestamp))
+
+
+def test_prepare_on_a_canonical_fold_keeps_its_test_file_and_carves_validation_from_base(folds, synthetic_home_ro):
+    ds = load_movielens("ml-100k", synthetic_home_ro)
+    for fold, exp in folds.items():
+        base, test = load_canonical_split(ds, fold)
+        split = exp.split
+        assert exp.identity["split"] == f"{fold}-val5" and exp.identity["split_seed"] == 3
+        assert _keys(split.test) == _keys(test)                                  # the .test file, untouched
+        assert _keys(split.train) | _keys(split.val) == _keys(base)              # base = train + validation
+        assert not _keys(split.val) & _keys(split.test) and not _keys(split.train) & _keys(split.val)
+        assert len(split.val) == round(0.05 * len(base))
+        assert len(exp.data["test"]["rating"]) == len(test)
+    assert not _keys(folds["u1"].split.test) & _keys(folds["u2"].split.test)    # disjoint test folds
+    sizes = literature.fold_sizes(folds)
+    assert list(sizes.fold) == ["u1", "u2"] and (sizes.test > 0).all() and (sizes.val < sizes.train).all()
+
+
+def test_prepare_refuses_a_fold_together_with_other_split_options(synthetic_home_ro):
+    ctx = DataContext(dataset="ml-100k", data_home=synthetic_home_ro, profile="quick")
+    with pytest.raises(ValueError, match="fold files fix the split"):
+        experiment.prepare(ctx, canonical_fold="u1", split_fractions=(0.8, 0.1, 0.1))
+    with pytest.raises(ValueError, match="no canonical split 'u9'"):
+        experiment.prepare(ctx, canonical_fold="u9")
+
+
+def test_fit_blend_recovers_known_weights_and_apply_clips_to_the_rating_range():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(1, 5, size=(500, 2))
+    y = 0.3 + 0.5 * p[:, 0] + 0.4 * p[:, 1]
+    w = literature.fit_blend(p, y)
+    assert np.allclose(w, [0.3, 0.5, 0.4])
+    out = literature.apply_blend(np.array([0.0, 2.0]), np.array([[0.2], [3.0]]))
+    assert out.tolist() == [1.0, 5.0]
+
+
+def _fake_experiment(y_val, y_test, split="u1-val5"):
+    data = {s: {"rating": torch.tensor(y, dtype=torch.float32)} for s, y in (("val", y_val), ("test", y_test))}
+    ident = {"dataset": "ml-100k", "split": split, "split_seed": 0, "profile": "quick"}
+    return SimpleNamespace(identity=ident, data=data)
+
+
+def _runs(exp, variant, per_seed, model="m"):
+    outs = [RunOutcome(model, variant, seed, {}, {}, {}, 0, 0, 0.0, {"test": {"rmse": 0.0}},
+                       {"val/predict": np.asarray(v, np.float32), "test/predict": np.asarray(t, np.float32)}, {}, "cpu", "")
+            for seed, (v, t) in per_seed.items()]
+    return Runs(outs, exp)
+
+
+def test_blend_steps_fit_on_validation_only_and_a_member_fitted_once_serves_every_seed():
+    rng = np.random.default_rng(1)
+    y_val, y_test = rng.uniform(1, 5, 400), rng.uniform(1, 5, 300)
+    exp = _fake_experiment(y_val, y_test)
+    noisy = {s: (y_val + rng.normal(0, 0.5, 400), y_test + rng.normal(0, 0.5, 300)) for s in (0, 1)}
+    a = _runs(exp, "a", noisy)
+    once = _runs(exp, "k", {0: (y_val + rng.normal(0, 0.5, 400), y_test + rng.normal(0, 0.5, 300))})
+    blends = literature.blend_steps([("A", a, "a"), ("K", once, "k")], [0, 1])
+    assert blends.variants == ["A", "A +K"]
+    for o in blends.of("A +K"):
+        x = np.column_stack([noisy[o.seed][0], once.outcomes[0].predictions["val/predict"]])
+        assert np.allclose(o.config["weights"], literature.fit_blend(x, y_val), atol=1e-5)
+    # two independent noisy members average out: the blend beats the first one alone, on test
+    assert all(b.metrics["test"]["rmse"] < s.metrics["test"]["rmse"] for b, s in zip(blends.of("A +K"), blends.of("A")))
+    # the test ratings never enter a fit: other test ratings, the same weights
+    exp2 = _fake_experiment(y_val, rng.uniform(1, 5, 300))
+    a2, k2 = Runs(a.outcomes, exp2), Runs(once.outcomes, exp2)
+    again = literature.blend_steps([("A", a2, "a"), ("K", k2, "k")], [0, 1])
+    assert [o.config["weights"] for o in again.outcomes] == [o.config["weights"] for o in blends.outcomes]
+    steps = literature.compare_steps(blends)
+    assert len(steps) == 1 and steps.effect.iloc[0] < 0
+    weights = literature.blend_weights(blends)
+    assert list(weights.columns) == ["blend", "seed", "intercept", "A", "K"]
+    rows = literature.blend_rows(blends, "ours", "literature")
+    assert {r.variant for r in rows} >= {"A", "A +K", "A_+K-vs-A"}
+    assert all(r.std is None or r.n_seeds > 1 for r in rows)
+
+
+def test_blend_steps_refuses_members_on_another_split_or_missing_seeds():
+    y = np.ones(10)
+    exp, other = _fake_experiment(y, y), _fake_experiment(y, y, split="u2-val5")
+    a = _runs(exp, "a", {0: (y, y), 1: (y, y)})
+    with pytest.raises(ValueError, match="must share the split"):
+        literature.blend_steps([("A", a, "a"), ("B", _runs(other, "b", {0: (y, y)}), "b")], [0, 1])
+    with pytest.raises(ValueError, match="no run for seeds \\[2\\]"):
+        literature.blend_steps([("A", a, "a")], [0, 1, 2])
+
+
+def test_model_on_folds_pools_over_folds_and_seeds():
+    exp1, exp2 = _fake_experiment(np.ones(3), np.ones(3)), _fake_experiment(np.ones(3), np.ones(3), split="u2-val5")
+
+    def runs(exp, values):
+        return Runs([RunOutcome("m", "v", s, {}, {}, {}, 0, 0, 0.0, {"test": {"rmse": v}}, {}, {}, "cpu", "")
+                     for s, v in enumerate(values)], exp)
+
+    m = literature.ModelOnFolds("M", {"u1": runs(exp1, [0.90, 0.92]), "u2": runs(exp2, [0.94, 0.96])}, "v")
+    p = m.pooled()
+    assert p["runs"] == 4 and p["folds"] == 2 and p["mean"] == pytest.approx(0.93)
+    assert p["u1"] == pytest.approx(0.91) and p["u2"] == pytest.approx(0.95)
+    assert p["std"] == pytest.approx(np.std([0.90, 0.92, 0.94, 0.96], ddof=1))
+    table = literature.folds_table([m])
+    assert list(table.columns[:3]) == ["model", "u1", "u2"]
+
+
+def test_against_figure_says_where_the_interval_lies():
+    assert literature.against_figure([0.870, 0.871, 0.869], 0.883)["verdict"] == "below the figure"
+    assert literature.against_figure([0.890, 0.891, 0.889], 0.883)["verdict"] == "above the figure"
+    assert literature.against_figure([0.87, 0.90, 0.88], 0.883)["verdict"] == "not distinguishable from the figure"
+    assert literature.against_figure([0.87], 0.883)["verdict"] == "one run: no interval"
+
+
+def _record(**kw):
+    row = dict(paper="ours", table="literature", dataset="ml-100k", split="u1-val5", model="GLocal-K",
+               variant="published", subset="test", slice_by="", metric="rmse", seed=np.nan, value=0.8901,
+               std=0.001, n_seeds=5, profile="paper")
+    row.update(kw)
+    return row
+
+
+def test_literature_table_sets_ours_beside_each_figure_of_its_protocol():
+    table = literature.literature_table(pd.DataFrame([_record(), _record(seed=0, value=0.7)]))
+    glk = table[(table.model == "GLocal-K") & (table.dataset == "ml-100k")].iloc[0]
+    assert glk.ours == pytest.approx(0.8901) and glk.difference == pytest.approx(0.8901 - 0.8889)
+    assert glk.runs == 5 and "50_literature" in glk.status
+    svdpp = table[table.model == "SVD++"].iloc[0]
+    assert np.isnan(svdpp.ours) and svdpp.status == "not recorded yet (page 10_baselines)"
+    ml1m = table[(table.model == "GLocal-K") & (table.dataset == "ml-1m")].iloc[0]
+    assert "ratings.dat" in ml1m.status and np.isnan(ml1m.ours)
+    # a quick run never stands beside a published figure as a paper number
+    quick = literature.literature_table(pd.DataFrame([_record(profile="quick")]))
+    assert np.isnan(quick[quick.model == "GLocal-K"].ours.iloc[0])
+    assert len(table) == len(literature_figures())
+
+
+def test_published_figures_are_typed_once():
+    assert literature_figure("GraphRec") == 0.883 and literature_figure("GLocal-K") == 0.8889
+    assert literature_figure("GLocal-K", "ml-1m") == 0.8227
+    with pytest.raises(KeyError, match="published figures of 'NoSuchModel'"):
+        literature_figure("NoSuchModel")
+    figures = literature_figures()
+    optimistic = figures[figures.model.str.startswith(("GLocal-K", "GraphRec"))]
+    assert (optimistic.optimistic != "").all()          # every optimistic record says why
+
+
+def test_glocal_k_protocols_differ_only_in_the_protocol():
+    v = literature.glocal_k_protocols("ml-100k", hidden=[8, 8], epochs=[1, 2], threads=1)
+    (mp, tp), (mo, to) = v["published"], v["ours"]
+    assert mp == mo and mp.hidden == (8, 8)
+    assert (tp.protocol, to.protocol) == ("published", "ours")
+    assert (tp.epochs_pretrain, tp.epochs_finetune) == (1, 2) and tp.num_threads == 1
+    full = literature.glocal_k_protocols("ml-100k")["ours"]
+    assert full[0].hidden == (500, 500) and (full[1].epochs_pretrain, full[1].epochs_finetune) == (30, 60)
