@@ -248,12 +248,39 @@ def blend_steps(members: list, seeds, experiment=None):
     return Runs(outcomes, experiment)
 
 
-def compare_steps(blends) -> pd.DataFrame:
-    """Each blend against the one before it (paired over seeds): the effect of the member it adds."""
+def compare_blends(blends, a: str, b: str, method: str = "seed", n_boot: int = 2000) -> pd.DataFrame:
+    """Signed test-RMSE effect ``b - a`` of two blends over the same seeds (negative: ``b`` is better).
+
+    ``"seed"``: paired t over seeds (``Runs.compare``). ``"bootstrap"``: resamples seeds and test
+    ratings (:func:`mmrec_core.evaluate.bootstrap_seed_rating_difference`), the interval to read
+    when there are few seeds. Either is kept in ``blends.comparisons`` for :func:`blend_rows`."""
+    from .evaluate import bootstrap_seed_rating_difference, verdict
+
+    if method == "seed":
+        return blends.compare(a, b)
+    if method != "bootstrap":
+        raise ValueError(f"method must be 'seed' or 'bootstrap', got {method!r}")
+    ra, rb = ({o.seed: o for o in blends.of(v)} for v in (a, b))
+    seeds = sorted(set(ra) & set(rb))
+    y = blends.experiment.data["test"]["rating"].numpy()
+    res = bootstrap_seed_rating_difference(y, np.stack([ra[s].predictions["test/predict"] for s in seeds]),
+                                           np.stack([rb[s].predictions["test/predict"] for s in seeds]), n_boot=n_boot)
+    va, vb = [ra[s].metrics["test"]["rmse"] for s in seeds], [rb[s].metrics["test"]["rmse"] for s in seeds]
+    row = {"a": a, "b": b, "b_variant": b, "subset": "test", "metric": "rmse", "mean_a": float(np.mean(va)),
+           "mean_b": float(np.mean(vb)), **res,
+           "per_seed_b_minus_a": " ".join(f"{y2 - y1:+.4f}" for y1, y2 in zip(va, vb)),
+           "verdict": verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a} better").replace("b better", f"{b} better")}
+    blends.comparisons = [c for c in blends.comparisons
+                          if (c["a"], c["b"], c["method"]) != (a, b, row["method"])] + [row]
+    return pd.DataFrame([row])
+
+
+def compare_steps(blends, method: str = "seed") -> pd.DataFrame:
+    """Each blend against the one before it (same seeds): the effect of the member it adds."""
     steps = blends.variants
     if len(steps) < 2:
         raise ValueError("compare_steps needs at least two blends")
-    return pd.concat([blends.compare(a, b) for a, b in zip(steps, steps[1:])], ignore_index=True)
+    return pd.concat([compare_blends(blends, a, b, method) for a, b in zip(steps, steps[1:])], ignore_index=True)
 
 
 def blend_weights(blends) -> pd.DataFrame:
@@ -286,7 +313,8 @@ def blend_rows(blends, paper: str, table: str, model: str = "Blend", notes: str 
                               notes=f"weights {o.config['weights']}", **common) for o in outs]
     for c in blends.comparisons:
         out.append(ResultRow(variant=f"{c['b']}-vs-{c['a']}".replace(" ", "_"), subset=c["subset"],
-                             metric=f"{c['metric']}_diff", value=c["effect"], n_seeds=c["n_seeds"], ci_low=c["ci_low"],
+                             metric=f"{c['metric']}_diff" + ("_bootstrap" if c["method"].startswith("bootstrap") else ""),
+                             value=c["effect"], n_seeds=c["n_seeds"], ci_low=c["ci_low"],
                              ci_high=c["ci_high"], p_value=c["p_value"], method=c["method"],
                              notes=f"{c['b']} minus {c['a']}; per seed {c['per_seed_b_minus_a']}; {c['verdict']}",
                              **common))

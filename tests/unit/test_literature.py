@@ -96,10 +96,16 @@ def test_blend_steps_fit_on_validation_only_and_a_member_fitted_once_serves_ever
     assert [o.config["weights"] for o in again.outcomes] == [o.config["weights"] for o in blends.outcomes]
     steps = literature.compare_steps(blends)
     assert len(steps) == 1 and steps.effect.iloc[0] < 0
+    boot = literature.compare_steps(blends, method="bootstrap")
+    assert boot.method.iloc[0].startswith("bootstrap") and boot.ci_high.iloc[0] < 0      # helps, ratings resampled
+    assert boot.effect.iloc[0] == pytest.approx(steps.effect.iloc[0])
+    with pytest.raises(ValueError, match="method must be"):
+        literature.compare_blends(blends, "A", "A +K", method="welch")
     weights = literature.blend_weights(blends)
     assert list(weights.columns) == ["blend", "seed", "intercept", "A", "K"]
     rows = literature.blend_rows(blends, "ours", "literature")
     assert {r.variant for r in rows} >= {"A", "A +K", "A_+K-vs-A"}
+    assert {r.metric for r in rows if r.variant == "A_+K-vs-A"} == {"rmse_diff", "rmse_diff_bootstrap"}
     assert all(r.std is None or r.n_seeds > 1 for r in rows)
 
 
