@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .surprise_models import SEEDED
@@ -139,3 +140,28 @@ def best_trials(tuned: dict[str, TunedBaseline], n: int = 5) -> pd.DataFrame:
     return pd.concat([t.trials.head(n).assign(algorithm=name, rank=range(1, min(n, len(t.trials)) + 1))
                       [["algorithm", "rank", "candidate", "val_rmse", "n_seeds"]] for name, t in tuned.items()],
                      ignore_index=True)
+
+
+def chosen_from_records(records: pd.DataFrame, names, table: str = "ours_tuning", grids: dict | None = None) -> dict:
+    """``name -> Surprise parameters`` chosen on validation by the page that recorded the trials.
+
+    ``records``: :func:`mmrec_core.results.read_results`. Among the validation trials of ``name`` in
+    ``table`` (rows written by :func:`tuned_rows`, one per grid point, mean over the selection seeds),
+    the grid point of lowest validation RMSE is the choice, as :func:`tune_baseline` made it; its
+    parameters are read back from the grid (:data:`GRIDS`). So a later page reuses a tuning without
+    refitting its grid, and never looks at a test number to do so."""
+    grids = GRIDS if grids is None else grids
+    out = {}
+    for name in names:
+        trials = records[(records.table == table) & (records.model == name) & (records.subset == "val")
+                         & (records.metric == "rmse") & records.seed.isna()]
+        if trials.empty:
+            raise LookupError(f"no validation trials of {name} in table {table!r} of the records: "
+                              "execute 40_ours first (it tunes the baselines on validation)")
+        label = trials.variant.iloc[int(np.argmin(trials.value.to_numpy()))]
+        candidates = grid_candidates(grids[name])
+        if label not in candidates:
+            raise LookupError(f"{name}: the recorded choice {label!r} is not a point of today's grid {grids[name]}; "
+                              "execute 40_ours again")
+        out[name] = candidates[label]
+    return out
