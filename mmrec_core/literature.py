@@ -80,6 +80,7 @@ class ModelOnFolds:
     label: str          # how the tables name it ("SVD++ tuned")
     runs: dict
     variant: str
+    model: str = ""     # the model name its per-fold rows are recorded under ("SVDpp"); blank: the label
 
     def values(self, subset: str = "test", metric: str = "rmse") -> pd.DataFrame:
         """One row per (fold, seed): the run's number."""
@@ -158,8 +159,8 @@ def page_rows(paper: str, table: str, neural=(), surprise=None, pooled=(), blend
 
     neural: ``fold -> Runs`` of registry models (``Runs.rows`` per fold); surprise: ``model name ->
     (fold -> Runs)`` of Surprise fits (``reference_rows`` per fold, variant ``tuned``); pooled:
-    :class:`ModelOnFolds` (recorded under their labels, pooled only where they ran on all five
-    folds); blends: ``Runs`` of
+    :class:`ModelOnFolds` (recorded under the model and variant of their per-fold rows, split
+    ``u1-u5-val5``, only where they ran on all five folds); blends: ``Runs`` of
     :func:`blend_steps` (:func:`blend_rows`)."""
     from .experiment import reference_rows
 
@@ -173,7 +174,7 @@ def page_rows(paper: str, table: str, neural=(), surprise=None, pooled=(), blend
                                    notes="parameters chosen on the validation part of Xia's split (40_ours)")
     for model in pooled:
         if list(model.runs) == list(FOLDS):   # a pooled number only over all five canonical folds
-            rows += pooled_rows(model, paper, table, model.label)
+            rows += pooled_rows(model, paper, table, model.model or model.label, model.variant)
     for blends_runs in blends:
         rows += blend_rows(blends_runs, paper, table)
     return rows

@@ -133,6 +133,12 @@ def test_model_on_folds_pools_over_folds_and_seeds():
     assert p["std"] == pytest.approx(np.std([0.90, 0.92, 0.94, 0.96], ddof=1))
     table = literature.folds_table([m])
     assert list(table.columns[:3]) == ["model", "u1", "u2"]
+    assert literature.page_rows("ours", "literature", pooled=[m]) == []          # two folds: no pooled number
+    five = literature.ModelOnFolds("M", {f: runs(_fake_experiment(np.ones(3), np.ones(3), split=f"{f}-val5"), [0.9, 0.92])
+                                         for f in literature.FOLDS}, "v", "SVDpp")
+    (row,) = literature.page_rows("ours", "literature", pooled=[five])
+    assert (row.model, row.variant, row.split, row.n_seeds) == ("SVDpp", "v", "u1-u5-val5", 10)
+    assert row.value == pytest.approx(0.91) and "5 folds" in row.notes
 
 
 def test_against_figure_says_where_the_interval_lies():
