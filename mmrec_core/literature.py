@@ -11,6 +11,8 @@ uses. Here:
 - :func:`blend_steps` fits a linear blend of finished runs on the **validation** ratings (least
   squares with an intercept, one fit per seed) and adds one member at a time, so each member's
   contribution is a paired interval against the blend before it. The test ratings never enter a fit.
+  :func:`fold_blends` makes it on every fold; :func:`fold_steps` and :func:`compare_on_folds` pool
+  an effect over the folds with the fold as the unit (each fold's number its mean over seeds).
 - :func:`literature_table` reads the records and the published figures
   (:data:`mmrec_core.papers.LITERATURE`) into one table: model, protocol, published figure and its
   source, ours under that protocol, and the difference.
@@ -105,26 +107,105 @@ def folds_table(models: list[ModelOnFolds], subset: str = "test", metric: str = 
     return frame[["model", *folds, "mean", "std", "std_of_fold_means", "folds", "runs"]]
 
 
+def pooled_split(runs_by_fold: dict) -> str:
+    """The split name of a number pooled over the folds of ``fold -> Runs``: ``u1-u5-val5`` over all
+    five canonical folds, else the folds joined (``u1+u2-val5``)."""
+    from .data import canonical_split_name
+
+    first = next(iter(runs_by_fold.values())).experiment.identity
+    val_pct = first["split"].rsplit("-val", 1)[-1]
+    folds = list(runs_by_fold)
+    return (canonical_split_name(POOLED, int(val_pct) / 100) if folds == list(FOLDS)
+            else "+".join(folds) + f"-val{val_pct}")
+
+
+def _pooled_difference(a_fold_means, b_fold_means) -> dict:
+    """``b - a`` over folds, paired by fold (each fold's number is its mean over seeds): the fold is
+    the unit, since both models see the same training and test ratings of a fold."""
+    from .evaluate import seed_paired_difference
+
+    res = seed_paired_difference(np.asarray(a_fold_means, float), np.asarray(b_fold_means, float))
+    n = len(a_fold_means)
+    res["method"] = (f"paired t over folds (n={n}; each fold's mean over seeds)" if n > 1
+                     else "one fold: no interval")
+    return res
+
+
+def compare_on_folds(a: "ModelOnFolds", b: "ModelOnFolds", subset: str = "test", metric: str = "rmse") -> pd.DataFrame:
+    """Signed effect ``b - a`` of two models on every fold both ran on, then pooled over those folds.
+
+    Per fold: Welch's interval over the two models' seeds (:func:`mmrec_core.experiment.compare_models`;
+    kept in ``b``'s ``Runs`` of that fold, so its rows record it). Pooled: a paired t over the folds'
+    means (the fold is the unit); :func:`fold_comparison_rows` records it. Negative: ``b`` is better."""
+    from .evaluate import verdict
+    from .experiment import compare_models
+
+    folds = [f for f in a.runs if f in b.runs]
+    if not folds:
+        raise ValueError(f"{a.label!r} ran on {list(a.runs)} and {b.label!r} on {list(b.runs)}: no common fold")
+    rows = []
+    for f in folds:
+        res = compare_models(a.runs[f], a.variant, b.runs[f], b.variant, subset, metric, a_label=a.label,
+                             b_label=b.label).iloc[0]
+        rows.append({"fold": f, "split": b.runs[f].experiment.identity["split"], "a": a.label, "b": b.label,
+                     "mean_a": res.mean_a, "mean_b": res.mean_b, "n": int(res.n_seeds), "effect": res.effect,
+                     "ci_low": res.ci_low,
+                     "ci_high": res.ci_high, "p_value": res.p_value, "method": res.method, "verdict": res.verdict})
+    va, vb = (m.values(subset, metric) for m in (a, b))
+    ma = va[va.fold.isin(folds)].groupby("fold").value.mean()[folds]
+    mb = vb[vb.fold.isin(folds)].groupby("fold").value.mean()[folds]
+    res = _pooled_difference(ma.values, mb.values)
+    pooled = {f: a.runs[f] for f in folds}
+    rows.append({"fold": "pooled", "split": pooled_split(pooled), "a": a.label, "b": b.label,
+                 "mean_a": float(ma.mean()), "mean_b": float(mb.mean()), "n": len(folds), "effect": res["effect"],
+                 "ci_low": res["ci_low"], "ci_high": res["ci_high"], "p_value": res["p_value"], "method": res["method"],
+                 "verdict": verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a.label} better")
+                 .replace("b better", f"{b.label} better")})
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(_pooled_provenance(b, f"{b.label}-vs-{a.label}", subset, metric))
+    return frame
+
+
+def _pooled_provenance(model: "ModelOnFolds", variant: str, subset: str, metric: str) -> dict:
+    ident = next(iter(model.runs.values())).experiment.identity
+    return {"dataset": ident["dataset"], "profile": ident["profile"], "model": model.model or model.label,
+            "variant": variant.replace(" ", "_"), "subset": subset, "metric": metric}
+
+
+def fold_comparison_rows(frame: pd.DataFrame, paper: str, table: str) -> list:
+    """Result rows of the pooled rows of :func:`compare_on_folds` / :func:`fold_steps` (their per-fold
+    rows are recorded by each fold's ``Runs``)."""
+    from .results import ResultRow
+
+    a = frame.attrs
+    out = []
+    for r in frame[frame.fold == "pooled"].itertuples():
+        variant = a["variant"] if "step" not in frame.columns else f"{r.b}-vs-{r.a}".replace(" ", "_")
+        out.append(ResultRow(paper=paper, table=table, dataset=a["dataset"], split=r.split, model=a["model"],
+                             variant=variant, subset=a["subset"], metric=f"{a['metric']}_diff", value=float(r.effect),
+                             n_seeds=int(r.n), ci_low=float(r.ci_low), ci_high=float(r.ci_high), p_value=float(r.p_value),
+                             method=r.method, profile=a["profile"],
+                             notes=f"{r.b} minus {r.a}; mean {r.mean_b:.4f} vs {r.mean_a:.4f}; {r.verdict}"))
+    return out
+
+
 def pooled_rows(model: ModelOnFolds, paper: str, table: str, recorded_model: str, variant: str = "",
                 metrics=("rmse",), notes: str = "") -> list:
     """Result rows of numbers pooled over folds and seeds (split ``u1-u5-val5``): mean, std over runs.
 
     The per-fold rows come from each fold's ``Runs.rows`` / ``reference_rows``; these add the pooled
     number a reader compares with a published 5-fold figure."""
-    from .data import canonical_split_name
     from .results import ResultRow
 
     first = next(iter(model.runs.values())).experiment.identity
     folds = list(model.runs)
-    val_pct = first["split"].rsplit("-val", 1)[-1]
     out = []
     for metric in metrics:
         v = model.values("test", metric)
         m, s = mean_std(v.value)
         seeds = sorted(set(v.seed))
         out.append(ResultRow(paper=paper, table=table, dataset=first["dataset"],
-                             split=canonical_split_name(POOLED, int(val_pct) / 100) if folds == list(FOLDS)
-                             else "+".join(folds) + f"-val{val_pct}",
+                             split=pooled_split(model.runs),
                              model=recorded_model, variant=variant, subset="test", metric=metric, value=m, std=s,
                              n_seeds=len(v), profile=first["profile"],
                              notes=f"mean and std over {len(folds)} folds ({', '.join(folds)}) x seeds {seeds} "
@@ -154,14 +235,15 @@ def glocal_k_protocols(dataset: str = "ml-100k", protocols=("published", "ours")
     return out
 
 
-def page_rows(paper: str, table: str, neural=(), surprise=None, pooled=(), blends=()) -> list:
+def page_rows(paper: str, table: str, neural=(), surprise=None, pooled=(), blends=(), fold_comparisons=()) -> list:
     """Every result row of the literature page.
 
     neural: ``fold -> Runs`` of registry models (``Runs.rows`` per fold); surprise: ``model name ->
     (fold -> Runs)`` of Surprise fits (``reference_rows`` per fold, variant ``tuned``); pooled:
     :class:`ModelOnFolds` (recorded under the model and variant of their per-fold rows, split
     ``u1-u5-val5``, only where they ran on all five folds); blends: ``Runs`` of
-    :func:`blend_steps` (:func:`blend_rows`)."""
+    :func:`blend_steps` (:func:`blend_rows`); fold_comparisons: frames of :func:`compare_on_folds` /
+    :func:`fold_steps` (their pooled rows, :func:`fold_comparison_rows`)."""
     from .experiment import reference_rows
 
     rows = []
@@ -177,6 +259,8 @@ def page_rows(paper: str, table: str, neural=(), surprise=None, pooled=(), blend
             rows += pooled_rows(model, paper, table, model.model or model.label, model.variant)
     for blends_runs in blends:
         rows += blend_rows(blends_runs, paper, table)
+    for frame in fold_comparisons:
+        rows += fold_comparison_rows(frame, paper, table)
     return rows
 
 
@@ -247,6 +331,75 @@ def blend_steps(members: list, seeds, experiment=None):
             outcomes.append(RunOutcome("blend", name, seed, config, {}, {}, 0, 0, 0.0, metrics, out_pred, {},
                                        "cpu", ""))
     return Runs(outcomes, experiment)
+
+
+def fold_blends(members: list, seeds) -> dict:
+    """:func:`blend_steps` on every fold the first member ran on: ``fold -> Runs``.
+
+    members: ``[(label, fold -> Runs, variant), ...]`` in the order they join. On each fold the blend
+    takes the leading members that ran there: a member missing from a fold ends that fold's chain
+    (GLocal-K, run on u1 only, joins the blend there and nowhere else)."""
+    if not members:
+        raise ValueError("fold_blends needs at least one member")
+    out = {}
+    for fold in members[0][1]:
+        chain = []
+        for label, by_fold, variant in members:
+            if fold not in by_fold:
+                break
+            chain.append((label, by_fold[fold], variant))
+        out[fold] = blend_steps(chain, seeds)
+    return out
+
+
+def common_steps(blends_by_fold: dict) -> list:
+    """The blends (variants of :func:`fold_blends`) made on every fold, in joining order."""
+    runs = list(blends_by_fold.values())
+    return [v for v in runs[0].variants if all(v in r.variants for r in runs[1:])]
+
+
+def blend_on_folds(blends_by_fold: dict, step: int = -1) -> "ModelOnFolds":
+    """One blend of :func:`fold_blends` made on every fold (default the largest) as a
+    :class:`ModelOnFolds` recorded under model ``Blend``."""
+    variant = common_steps(blends_by_fold)[step]
+    return ModelOnFolds(f"Blend {variant}", blends_by_fold, variant, "Blend")
+
+
+def fold_steps(blends_by_fold: dict) -> pd.DataFrame:
+    """What each member adds to the blend, fold by fold and pooled over the folds.
+
+    For the blends made on every fold (:func:`common_steps`), each against the one before it: per fold
+    the paired t over seeds (:func:`compare_blends`, kept in that fold's ``Runs``), then a paired t over
+    the folds' means (:func:`fold_comparison_rows` records it). Negative: the added member helps."""
+    from .evaluate import verdict
+
+    steps = common_steps(blends_by_fold)
+    if len(steps) < 2:
+        raise ValueError(f"fold_steps needs two blends made on every fold, found {steps}")
+    folds = list(blends_by_fold)
+    rows = []
+    for a, b in zip(steps, steps[1:]):
+        means = {v: [] for v in (a, b)}
+        for f in folds:
+            res = compare_blends(blends_by_fold[f], a, b).iloc[0]
+            for v, col in ((a, "mean_a"), (b, "mean_b")):
+                means[v].append(float(res[col]))
+            rows.append({"step": b, "fold": f, "split": blends_by_fold[f].experiment.identity["split"], "a": a, "b": b,
+                         "mean_a": res.mean_a, "mean_b": res.mean_b, "n": int(res.n_seeds), "effect": res.effect,
+                         "ci_low": res.ci_low, "ci_high": res.ci_high, "p_value": res.p_value, "method": res.method,
+                         "verdict": res.verdict})
+        res = _pooled_difference(means[a], means[b])
+        rows.append({"step": b, "fold": "pooled", "split": pooled_split(blends_by_fold), "a": a, "b": b,
+                     "mean_a": float(np.mean(means[a])), "mean_b": float(np.mean(means[b])), "n": len(folds),
+                     "effect": res["effect"], "ci_low": res["ci_low"], "ci_high": res["ci_high"],
+                     "p_value": res["p_value"], "method": res["method"],
+                     "verdict": verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a} better")
+                     .replace("b better", f"{b} better")})
+    frame = pd.DataFrame(rows)
+    ident = next(iter(blends_by_fold.values())).experiment.identity
+    frame.attrs.update({"dataset": ident["dataset"], "profile": ident["profile"], "model": "Blend",
+                        "variant": "", "subset": "test", "metric": "rmse"})
+    return frame
 
 
 def compare_blends(blends, a: str, b: str, method: str = "seed", n_boot: int = 2000) -> pd.DataFrame:
@@ -341,6 +494,37 @@ def versus_figure(runs, variant: str, figure: float, subset: str = "test", metri
     """:func:`against_figure` of one variant's per-seed numbers, as a one-row table."""
     values = [o.metrics[subset][metric] for o in runs.of(variant)]
     return pd.DataFrame([{"variant": variant, "runs": len(values), **against_figure(values, figure)}])
+
+
+def versus_figure_folds(model: "ModelOnFolds", figure: float, subset: str = "test", metric: str = "rmse") -> pd.DataFrame:
+    """:func:`against_figure` of a model's fold means (each the mean over seeds): the fold is the unit,
+    so the interval says how far the five test files alone move the number."""
+    v = model.values(subset, metric)
+    means = v.groupby("fold", sort=False).value.mean()
+    return pd.DataFrame([{"model": model.label, "folds": len(means), "runs": len(v), **against_figure(means.values, figure)}])
+
+
+def findings(glocal_k, glocal_k_figure: float, blend_u1, blend_on_folds: "ModelOnFolds", blend_vs_svdpp: pd.DataFrame,
+             blend_xia, figure: float) -> dict:
+    """The page's headline numbers for its closing prose (glued, never typed): GLocal-K's published-
+    protocol mean against its ``glocal_k_figure`` and its optimism (published minus ours, paired over
+    seeds); the largest blend on u1, pooled over the folds (and its pooled effect against SVD++) and
+    on Xia's split, each against the landmark ``figure``."""
+    out = {}
+    pub = versus_figure(glocal_k, "published", glocal_k_figure).iloc[0]
+    opt = glocal_k.compare("ours", "published").iloc[0]
+    out.update(glocal_k_published=float(pub["mean"]), glocal_k_published_verdict=pub.verdict,
+               glocal_k_optimism=float(opt.effect), glocal_k_optimism_low=float(opt.ci_low),
+               glocal_k_optimism_high=float(opt.ci_high))
+    for name, runs in (("blend_u1", blend_u1), ("blend_xia", blend_xia)):
+        row = versus_figure(runs, runs.variants[-1], figure).iloc[0]
+        out.update({name: float(row["mean"]), f"{name}_verdict": row.verdict, f"{name}_members": runs.variants[-1]})
+    row = versus_figure_folds(blend_on_folds, figure).iloc[0]
+    pooled = blend_vs_svdpp[blend_vs_svdpp.fold == "pooled"].iloc[0]
+    out.update(blend_folds=float(row["mean"]), blend_folds_verdict=row.verdict, blend_folds_members=blend_on_folds.variant,
+               blend_folds_vs_svdpp=float(pooled.effect), blend_folds_vs_svdpp_low=float(pooled.ci_low),
+               blend_folds_vs_svdpp_high=float(pooled.ci_high))
+    return out
 
 
 def glocal_k_curves(runs, title: str = ""):

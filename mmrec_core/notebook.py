@@ -122,6 +122,11 @@ class NotebookContext:
         except ImportError:  # myst-nb absent: show it plainly
             print(f"{key} = {value}")
 
+    def glue_all(self, values: dict) -> None:
+        """:meth:`glue` for each ``name -> value`` of ``values``."""
+        for name, value in values.items():
+            self.glue(name, value)
+
     def figures(self, figures: dict, dataset: str | None = None) -> None:
         """:meth:`figure` for each ``name -> Figure`` of ``figures``."""
         for name, fig in figures.items():

@@ -141,7 +141,68 @@ def test_model_on_folds_pools_over_folds_and_seeds():
     assert row.value == pytest.approx(0.91) and "5 folds" in row.notes
 
 
-def test_against_figure_says_where_the_interval_lies():
+def _scored(exp, variant, values, model="m"):
+    return Runs([RunOutcome(model, variant, s, {}, {}, {}, 0, 0, 0.0, {"test": {"rmse": v}}, {}, {}, "cpu", "")
+                 for s, v in enumerate(values)], exp)
+
+
+def test_compare_on_folds_is_welch_per_fold_and_paired_by_fold_when_pooled():
+    exps = {f: _fake_experiment(np.ones(3), np.ones(3), split=f"{f}-val5") for f in ("u1", "u2")}
+    a = literature.ModelOnFolds("A", {"u1": _scored(exps["u1"], "v", [0.900, 0.901, 0.902]),
+                                      "u2": _scored(exps["u2"], "v", [0.920, 0.921, 0.922])}, "v", "SVDpp")
+    b = literature.ModelOnFolds("B", {"u1": _scored(exps["u1"], "w", [0.880, 0.881, 0.882]),
+                                      "u2": _scored(exps["u2"], "w", [0.910, 0.911, 0.912])}, "w", "HybridMF")
+    out = literature.compare_on_folds(a, b)
+    assert list(out.fold) == ["u1", "u2", "pooled"]
+    assert out.effect.tolist() == pytest.approx([-0.02, -0.01, -0.015])
+    assert out.method.iloc[0].startswith("Welch") and out.method.iloc[2].startswith("paired t over folds (n=2")
+    half = 12.706 * np.std([-0.02, -0.01], ddof=1) / np.sqrt(2)                     # t(0.975, 1 df)
+    assert (out.ci_low.iloc[2], out.ci_high.iloc[2]) == pytest.approx((-0.015 - half, -0.015 + half), abs=1e-4)
+    assert out.verdict.iloc[2].startswith("no detectable") and out.verdict.iloc[0] == "B better"
+    assert [c["b"] for c in b.runs["u1"].comparisons] == ["B"]        # per fold: kept for that fold's rows
+    (row,) = literature.fold_comparison_rows(out, "ours", "literature")
+    assert (row.model, row.variant, row.split, row.metric, row.n_seeds) == ("HybridMF", "B-vs-A", "u1+u2-val5",
+                                                                            "rmse_diff", 2)
+    with pytest.raises(ValueError, match="no common fold"):
+        literature.compare_on_folds(a, literature.ModelOnFolds("C", {"u3": b.runs["u1"]}, "w"))
+
+
+def test_fold_blends_chain_the_members_each_fold_has_and_pool_each_step_over_folds():
+    rng = np.random.default_rng(2)
+    members = {}
+    for f in ("u1", "u2"):
+        y_val, y_test = rng.uniform(1, 5, 300), rng.uniform(1, 5, 200)
+        exp = _fake_experiment(y_val, y_test, split=f"{f}-val5")
+        noise = lambda: {s: (y_val + rng.normal(0, 0.5, 300), y_test + rng.normal(0, 0.5, 200)) for s in (0, 1)}  # noqa: E731
+        members[f] = {"a": _runs(exp, "a", noise()), "k": _runs(exp, "k", noise()), "g": _runs(exp, "g", noise())}
+    blends = literature.fold_blends([("A", {f: m["a"] for f, m in members.items()}, "a"),
+                                     ("K", {f: m["k"] for f, m in members.items()}, "k"),
+                                     ("G", {"u1": members["u1"]["g"]}, "g")], [0, 1])   # G ran on u1 only
+    assert blends["u1"].variants == ["A", "A +K", "A +K +G"] and blends["u2"].variants == ["A", "A +K"]
+    assert literature.common_steps(blends) == ["A", "A +K"]
+    on_folds = literature.blend_on_folds(blends)
+    assert (on_folds.variant, on_folds.model, on_folds.pooled()["runs"]) == ("A +K", "Blend", 4)
+    steps = literature.fold_steps(blends)
+    assert list(steps.fold) == ["u1", "u2", "pooled"] and (steps.step == "A +K").all()
+    per_fold = steps.effect.iloc[:2].to_numpy()
+    assert steps.effect.iloc[2] == pytest.approx(per_fold.mean()) and (per_fold < 0).all()   # two noisy members help
+    (row,) = literature.fold_comparison_rows(steps, "ours", "literature")
+    assert (row.model, row.variant, row.split) == ("Blend", "A_+K-vs-A", "u1+u2-val5")
+    assert {c["b"] for c in blends["u2"].comparisons} == {"A +K"}      # per fold: recorded by blend_rows
+    with pytest.raises(ValueError, match="two blends made on every fold"):
+        literature.fold_steps({"u1": literature.blend_steps([("A", members["u1"]["a"], "a")], [0, 1])})
+
+
+def test_versus_figure_folds_takes_the_fold_as_the_unit():
+    exps = {f: _fake_experiment(np.ones(3), np.ones(3), split=f"{f}-val5") for f in ("u1", "u2", "u3")}
+    m = literature.ModelOnFolds("M", {f: _scored(exps[f], "v", v) for f, v in
+                                      zip(exps, ([0.870, 0.872], [0.874, 0.876], [0.872, 0.874]))}, "v")
+    out = literature.versus_figure_folds(m, 0.883).iloc[0]
+    assert (out.folds, out.runs) == (3, 6) and out["mean"] == pytest.approx(0.873)
+    assert out.verdict == "below the figure"
+
+
+
     assert literature.against_figure([0.870, 0.871, 0.869], 0.883)["verdict"] == "below the figure"
     assert literature.against_figure([0.890, 0.891, 0.889], 0.883)["verdict"] == "above the figure"
     assert literature.against_figure([0.87, 0.90, 0.88], 0.883)["verdict"] == "not distinguishable from the figure"
@@ -189,3 +250,24 @@ def test_glocal_k_protocols_differ_only_in_the_protocol():
     assert (tp.epochs_pretrain, tp.epochs_finetune) == (1, 2) and tp.num_threads == 1
     full = literature.glocal_k_protocols("ml-100k")["ours"]
     assert full[0].hidden == (500, 500) and (full[1].epochs_pretrain, full[1].epochs_finetune) == (30, 60)
+
+
+def test_findings_reads_the_headline_numbers_from_the_runs_and_tables():
+    rng = np.random.default_rng(4)
+    exp = _fake_experiment(np.ones(3), np.ones(3))
+    glocal = Runs(_scored(exp, "ours", [0.894, 0.893, 0.895]).outcomes
+                  + _scored(exp, "published", [0.891, 0.890, 0.891]).outcomes, exp)
+    y_val, y_test = rng.uniform(1, 5, 200), rng.uniform(1, 5, 100)
+    fexp = _fake_experiment(y_val, y_test)
+    member = _runs(fexp, "a", {s: (y_val + rng.normal(0, 0.3, 200), y_test + rng.normal(0, 0.3, 100)) for s in (0, 1)})
+    blend = literature.blend_steps([("A", member, "a")], [0, 1])
+    on_folds = literature.ModelOnFolds("Blend A", {"u1": blend}, "A", "Blend")
+    vs = pd.DataFrame([{"fold": "pooled", "effect": -0.02, "ci_low": -0.03, "ci_high": -0.01}])
+    out = literature.findings(glocal, 0.8889, blend, on_folds, vs, blend, 0.883)
+    assert out["glocal_k_published"] == pytest.approx(np.mean([0.891, 0.890, 0.891]))
+    assert out["glocal_k_optimism"] == pytest.approx(np.mean([0.891, 0.890, 0.891]) - 0.894)
+    assert out["glocal_k_optimism_low"] < out["glocal_k_optimism"] < out["glocal_k_optimism_high"]
+    assert out["blend_u1_members"] == "A" and out["blend_xia"] == out["blend_u1"]
+    assert out["blend_u1_verdict"] in ("below the figure", "above the figure", "not distinguishable from the figure")
+    assert (out["blend_folds_vs_svdpp"], out["blend_folds_vs_svdpp_high"]) == (-0.02, -0.01)
+    assert out["blend_folds_verdict"] == "one run: no interval"                      # one fold: no interval

@@ -156,3 +156,6 @@ def test_glue_names_a_number_by_page_for_the_prose(tmp_path, monkeypatch):
     # the page's prose refers to it by that key
     source = (nbctx.REPO_ROOT / "notebooks" / "20_xia_fusion.ipynb").read_text()
     assert "{glue:text}`20-untrained_loss:.3f`" in source and "log 5 = 1.609;" in source
+    glued.clear()
+    ctx.glue_all({"a": 1.0, "b": "above the figure"})
+    assert glued == [("20-a", 1.0, False), ("20-b", "above the figure", False)]
