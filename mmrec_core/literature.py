@@ -213,6 +213,41 @@ def pooled_rows(model: ModelOnFolds, paper: str, table: str, recorded_model: str
     return out
 
 
+def page_settings(notebook: str, profile: str = "paper") -> dict:
+    """The parameters a page runs with: its ``parameters`` cell's defaults, overlaid under the quick
+    profile by ``configs/quick/<notebook>.yaml`` (what the runner passes)."""
+    import yaml
+
+    from .notebook import declared_parameters, quick_config
+
+    params = declared_parameters(notebook)
+    path = quick_config(notebook)
+    if profile == "quick" and path.exists():
+        params.update(yaml.safe_load(path.read_text()) or {})
+    return params
+
+
+def replica_variants(profile: str = "paper", threads: int | None = None) -> dict:
+    """The replicas of Xia's Table 2 that are cheap enough for every fold, with the settings their own
+    pages run (``23_aljunid``, ``21_mu``; :func:`page_settings`): ``model -> {variant: (config, train)}``.
+
+    Aljunid (ids only) and Mu single-modal (user and movie attributes, no poster). Mu cross-modal and
+    the fusion replica train 15-17 minutes per run here and are not run on the folds. Their epochs are
+    not printed (``progress=False``: fifty runs would fill the page); the runs' bar still shows."""
+    from .models.aljunid import AljunidConfig
+    from .models.mu import MuConfig
+    from .train import TrainConfig
+
+    a, m = page_settings("23_aljunid", profile), page_settings("21_mu", profile)
+    aljunid = (AljunidConfig(embed_dim=a["EMBED_DIM"], hidden=tuple(a["HIDDEN"]), dropout=a["DROPOUT"]),
+               TrainConfig(lr=a["LR"], epochs=a["EPOCHS"], batch_size=a["BATCH_SIZE"], patience=a["PATIENCE"],
+                           device="auto", num_threads=threads, progress=False))
+    mu = (MuConfig(use_poster=False),
+          TrainConfig(lr=m["LR"], epochs=m["EPOCHS"], batch_size=m["BATCH_SIZE"], patience=m["PATIENCE"],
+                      device="auto", num_threads=threads, progress=False))
+    return {"aljunid": {"default": aljunid}, "mu": {"single": mu}}
+
+
 def glocal_k_protocols(dataset: str = "ml-100k", protocols=("published", "ours"), hidden=None, epochs=None,
                        threads: int | None = None) -> dict:
     """GLocal-K's public settings for ``dataset`` under each protocol: ``protocol -> (model, train)``.

@@ -271,3 +271,14 @@ def test_findings_reads_the_headline_numbers_from_the_runs_and_tables():
     assert out["blend_u1_verdict"] in ("below the figure", "above the figure", "not distinguishable from the figure")
     assert (out["blend_folds_vs_svdpp"], out["blend_folds_vs_svdpp_high"]) == (-0.02, -0.01)
     assert out["blend_folds_verdict"] == "one run: no interval"                      # one fold: no interval
+
+
+def test_replica_variants_take_the_settings_their_own_pages_run():
+    paper = literature.replica_variants("paper", threads=1)
+    (a_cfg, a_train), = paper["aljunid"].values()
+    (m_cfg, m_train), = paper["mu"].values()
+    assert (a_cfg.embed_dim, a_cfg.hidden, a_cfg.dropout) == (32, (128, 64), 0.3)      # 23_aljunid's cell
+    assert (a_train.epochs, a_train.patience, a_train.num_threads) == (150, 5, 1)
+    assert m_cfg.use_poster is False and (m_train.epochs, m_train.patience) == (60, 3)  # 21_mu's cell
+    (q_cfg, q_train), = literature.replica_variants("quick")["aljunid"].values()
+    assert q_cfg.embed_dim == 8 and q_train.lr == 0.01                                 # configs/quick/23_aljunid.yaml
