@@ -276,9 +276,11 @@ def test_findings_reads_the_headline_numbers_from_the_runs_and_tables():
 def test_replica_variants_take_the_settings_their_own_pages_run():
     paper = literature.replica_variants("paper", threads=1)
     (a_cfg, a_train), = paper["aljunid"].values()
-    (m_cfg, m_train), = paper["mu"].values()
+    (m_cfg, m_train), (c_cfg, c_train) = paper["mu"]["single"], paper["mu"]["cross"]
     assert (a_cfg.embed_dim, a_cfg.hidden, a_cfg.dropout) == (32, (128, 64), 0.3)      # 23_aljunid's cell
     assert (a_train.epochs, a_train.patience, a_train.num_threads) == (150, 5, 1)
     assert m_cfg.use_poster is False and (m_train.epochs, m_train.patience) == (60, 3)  # 21_mu's cell
+    assert c_cfg.use_poster is True and c_train == m_train
+    assert literature.replica_poster_size("paper") == 32 and literature.replica_poster_size("quick") == 16
     (q_cfg, q_train), = literature.replica_variants("quick")["aljunid"].values()
     assert q_cfg.embed_dim == 8 and q_train.lr == 0.01                                 # configs/quick/23_aljunid.yaml
