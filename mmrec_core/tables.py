@@ -156,25 +156,27 @@ def _source(paper: str, table: str) -> str:
 
 
 def _versus(variant: str, model: str) -> str:
-    """``cross-vs-single`` -> ``cross vs single``; an empty side is the model itself."""
+    """``cross-vs-single`` -> ``cross vs single``; an empty side is the model itself. Underscores (a
+    recorded variant's spaces, ``Blend_HybridMF_+KNNBaseline``) become spaces again, so the cell wraps."""
     if "-vs-" not in variant:
-        return variant
+        return variant.replace("_", " ")
     b, a = variant.split("-vs-", 1)
-    return f"{b or model} vs {a or model}"
+    return f"{b or model} vs {a or model}".replace("_", " ")
 
 
 def effects_table(frame: pd.DataFrame, formatted: bool = True):
     """The recorded comparisons (metric ``*_diff``): effect b - a, 95% interval, p-value, method.
 
     ``formatted`` (the page's table): one row per comparison with its source (paper and table),
-    model, ``b vs a``, the metric compared, the signed effect ``b − a`` (4 decimals), the interval as
+    model, ``b vs a``, the split (a page that compares on several folds records one row per fold and a
+    pooled one), the metric compared, the signed effect ``b − a`` (4 decimals), the interval as
     one cell (``[-0.0348, +0.0197]``), the p-value ``p`` as plain decimals (``0.486``, ``<0.001``), seeds and the
     test (``paired t``, ``Welch t``, ``bootstrap``: each test's full description is said once in the
-    caption, as are dataset, subset, profile and seeds where one value holds for every row).
+    caption, as are dataset, split, subset, profile and seeds where one value holds for every row).
     ``formatted=False``: the recorded numbers (columns of the records).
     """
     eff = frame[frame.metric.str.endswith(("_diff", "_diff_bootstrap"))]
-    cols = ["paper", "table", "dataset", "model", "variant", "subset", "metric", "value", "ci_low",
+    cols = ["paper", "table", "dataset", "split", "model", "variant", "subset", "metric", "value", "ci_low",
             "ci_high", "p_value", "n_seeds", "method", "profile"]
     raw = eff[cols].rename(columns={"value": "effect (b - a)", "variant": "b-vs-a"}).reset_index(drop=True)
     if not formatted:
@@ -184,6 +186,7 @@ def effects_table(frame: pd.DataFrame, formatted: bool = True):
         "dataset": eff.dataset.to_numpy(),
         "model": eff.model.to_numpy(),
         "b vs a": [_versus(v, m) for v, m in zip(eff.variant, eff.model)],
+        "split": eff.split.to_numpy(),
         "subset": eff.subset.to_numpy(),
         "metric": [m.removesuffix("_bootstrap").removesuffix("_diff") for m in eff.metric],
         "b − a": [fmt_number(v, 4, sign=True) for v in eff.value],
@@ -193,7 +196,7 @@ def effects_table(frame: pd.DataFrame, formatted: bool = True):
         "test": [_short_method(m) for m in eff.method.fillna(BLANK)],
         "profile": eff.profile.to_numpy(),
     })
-    shown, caption = lift_constant_columns(shown, ["dataset", "subset", "profile", "seeds"])
+    shown, caption = lift_constant_columns(shown, ["dataset", "split", "subset", "profile", "seeds"])
     methods = dict(zip((_short_method(m) for m in eff.method.fillna(BLANK)), eff.method.fillna(BLANK)))
     said = [caption] if caption else []
     if any(full != short for short, full in methods.items()):

@@ -62,13 +62,14 @@ def test_effects_table_is_compact_and_readable():
     assert (first["b − a"], first["95% interval"], first.p) == ("-0.0075", "[-0.0348, +0.0197]", "0.486")
     assert first.metric == "rmse" and first.test == "paired t" and first.source == "xia table2"
     assert shown.iloc[1].p == "<0.001" and shown.iloc[1]["b vs a"] == "Siet vs SVD++"
-    assert shown.iloc[2]["b vs a"] == "TSEM vs no_poster"                  # an empty side is the model itself
+    assert shown.iloc[2]["b vs a"] == "TSEM vs no poster"                  # an empty side is the model itself
     assert shown.iloc[2].source == "tsem models" and shown.iloc[2].test == "bootstrap"
     cells = _cells(shown)
     assert not any("e-0" in c or "e+0" in c or "nan" in c.lower() for c in cells), cells
     # one value in every row: said once, above the table, with each test's full description
     caption = html.unescape(styler.caption)
     assert "dataset ml-100k" in caption and "subset test" in caption and "profile paper" in caption
+    assert "split xia-90-5-5" in caption
     assert "seeds 5" in caption and "Welch t over seeds (n=5 vs 5, unpaired)" in caption
     out = styler.to_html()
     assert "row_heading" not in out and "<caption>" in out                 # no 0..n index column
@@ -82,9 +83,23 @@ def test_effects_table_keeps_a_column_that_varies():
     assert list(shown.dataset) == ["ml-1m", "ml-100k", "ml-100k"]
 
 
+def test_effects_table_names_the_fold_and_lets_long_variant_names_wrap():
+    """A page comparing on the canonical folds records one row per fold: the split tells them apart,
+    and a recorded variant's underscores (its spaces) are spaces again, so the cell can wrap."""
+    frame = rows_frame([
+        _row(paper="ours", table="literature", split=f"u{k}-val5", model="Blend",
+             variant="Blend_HybridMF_+KNNBaseline_+SVD++-vs-SVD++_tuned", metric="rmse_diff", value=-0.02,
+             ci_low=-0.021, ci_high=-0.019, p_value=1e-6, n_seeds=5, method="Welch t over seeds (n=5 vs 5, unpaired)")
+        for k in (1, 2)])
+    shown = tables.effects_table(frame).data
+    assert list(shown.split) == ["u1-val5", "u2-val5"]
+    assert shown["b vs a"].iloc[0] == "Blend HybridMF +KNNBaseline +SVD++ vs SVD++ tuned"
+    assert "_" not in "".join(shown["b vs a"])
+
+
 def test_effects_table_raw_numbers_on_request():
     raw = tables.effects_table(_effects(), formatted=False)
-    assert list(raw.columns) == ["paper", "table", "dataset", "model", "b-vs-a", "subset", "metric", "effect (b - a)",
+    assert list(raw.columns) == ["paper", "table", "dataset", "split", "model", "b-vs-a", "subset", "metric", "effect (b - a)",
                                  "ci_low", "ci_high", "p_value", "n_seeds", "method", "profile"]
     assert raw["p_value"].iloc[1] == pytest.approx(1.817991e-05)
     assert raw["effect (b - a)"].iloc[0] == pytest.approx(-0.00752656)
