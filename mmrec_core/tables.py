@@ -201,7 +201,8 @@ def effects_table(frame: pd.DataFrame, formatted: bool = True):
     said = [caption] if caption else []
     if any(full != short for short, full in methods.items()):
         said.append("tests: " + "; ".join(full for full in methods.values() if full))
-    return page_table(shown, " · ".join(said), nowrap=["model", "b − a", "95% interval", "p"])
+    return page_table(shown, " · ".join(said), nowrap=["model", "b − a", "95% interval", "p"],
+                      break_anywhere=["source", "b vs a", "split"])
 
 
 def _short_method(method: str) -> str:
