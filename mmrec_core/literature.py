@@ -233,7 +233,7 @@ def replica_variants(profile: str = "paper", threads: int | None = None) -> dict
 
     Aljunid (ids only), Mu single-modal (user and movie attributes, no poster) and Mu cross-modal
     (with the poster CNN: it needs an experiment prepared with :func:`replica_poster_size` pixels). The
-    first two train in under a minute per run here and run on every fold; Mu cross-modal takes 10-20
+    first two train in under a minute per run here and run on every fold; Mu cross-modal takes 7-14
     minutes per run and a page chooses its folds. The fusion replica is not among them: its early
     stopping is still being settled (patience 3 stops some seeds too soon). Their epochs are not
     printed (``progress=False``: fifty runs would fill the page); the runs' bar still shows."""
