@@ -49,6 +49,15 @@ def _chosen(experiments: dict, folds) -> dict:
     return {f: experiments[f] for f in folds}
 
 
+def folds_log(runs_by_fold: dict, why_none: str = "not run on any fold") -> pd.DataFrame:
+    """:meth:`Runs.log` of every fold of ``fold -> Runs`` with the fold in front; where no fold ran,
+    one row saying so (``why_none``)."""
+    if not runs_by_fold:
+        return pd.DataFrame([{"fold": "none", "note": why_none}])
+    return pd.concat([runs.log().assign(fold=f) for f, runs in runs_by_fold.items()], ignore_index=True).pipe(
+        lambda frame: frame[["fold", *[c for c in frame.columns if c != "fold"]]])
+
+
 def fold_sizes(experiments: dict) -> pd.DataFrame:
     """Per fold: ratings in train, validation and test, and the users and movies of its training part."""
     return pd.DataFrame([{"fold": f, "split": e.identity["split"], "train": len(e.split.train), "val": len(e.split.val),
@@ -85,13 +94,18 @@ class ModelOnFolds:
     model: str = ""     # the model name its per-fold rows are recorded under ("SVDpp"); blank: the label
 
     def values(self, subset: str = "test", metric: str = "rmse") -> pd.DataFrame:
-        """One row per (fold, seed): the run's number."""
+        """One row per (fold, seed): the run's number (no row where the model ran on no fold)."""
         return pd.DataFrame([{"fold": f, "seed": o.seed, "value": o.metrics[subset][metric]}
-                             for f, runs in self.runs.items() for o in runs.of(self.variant)])
+                             for f, runs in self.runs.items() for o in runs.of(self.variant)],
+                            columns=["fold", "seed", "value"])
 
     def pooled(self, subset: str = "test", metric: str = "rmse") -> dict:
-        """Mean and std over every (fold, seed) run, the std of the fold means, and the counts."""
+        """Mean and std over every (fold, seed) run, the std of the fold means, and the counts; a
+        model that ran on no fold has zero counts and blank numbers (a table row that says so)."""
         v = self.values(subset, metric)
+        if v.empty:
+            return {"model": self.label, "folds": 0, "runs": 0, "mean": np.nan, "std": np.nan,
+                    "std_of_fold_means": np.nan}
         m, s = mean_std(v.value)
         fold_means = v.groupby("fold", sort=False).value.mean()
         return {"model": self.label, "folds": len(fold_means), "runs": len(v), "mean": m, "std": s,
@@ -159,7 +173,8 @@ def compare_on_folds(a: "ModelOnFolds", b: "ModelOnFolds", subset: str = "test",
     rows.append({"fold": "pooled", "split": pooled_split(pooled), "a": a.label, "b": b.label,
                  "mean_a": float(ma.mean()), "mean_b": float(mb.mean()), "n": len(folds), "effect": res["effect"],
                  "ci_low": res["ci_low"], "ci_high": res["ci_high"], "p_value": res["p_value"], "method": res["method"],
-                 "verdict": verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a.label} better")
+                 "verdict": "no interval (one fold)" if len(folds) < 2 else
+                 verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a.label} better")
                  .replace("b better", f"{b.label} better")})
     frame = pd.DataFrame(rows)
     frame.attrs.update(_pooled_provenance(b, f"{b.label}-vs-{a.label}", subset, metric))
@@ -174,12 +189,15 @@ def _pooled_provenance(model: "ModelOnFolds", variant: str, subset: str, metric:
 
 def fold_comparison_rows(frame: pd.DataFrame, paper: str, table: str) -> list:
     """Result rows of the pooled rows of :func:`compare_on_folds` / :func:`fold_steps` (their per-fold
-    rows are recorded by each fold's ``Runs``)."""
+    rows are recorded by each fold's ``Runs``). A "pooled" row over one fold is that fold's own
+    number, recorded there, so it adds no row."""
     from .results import ResultRow
 
     a = frame.attrs
     out = []
     for r in frame[frame.fold == "pooled"].itertuples():
+        if r.n < 2:
+            continue
         variant = a["variant"] if "step" not in frame.columns else f"{r.b}-vs-{r.a}".replace(" ", "_")
         out.append(ResultRow(paper=paper, table=table, dataset=a["dataset"], split=r.split, model=a["model"],
                              variant=variant, subset=a["subset"], metric=f"{a['metric']}_diff", value=float(r.effect),
@@ -227,28 +245,41 @@ def page_settings(notebook: str, profile: str = "paper") -> dict:
     return params
 
 
-def replica_variants(profile: str = "paper", threads: int | None = None) -> dict:
+def replica_variants(profile: str = "paper", threads: int | None = None, fusion_patience: int | None = None) -> dict:
     """The replicas of Xia's Table 2 run on the folds, with the settings their own pages run
-    (``23_aljunid``, ``21_mu``; :func:`page_settings`): ``model -> {variant: (config, train)}``.
+    (``23_aljunid``, ``21_mu``, ``20_xia_fusion``; :func:`page_settings`): ``model -> {variant: (config, train)}``.
 
-    Aljunid (ids only), Mu single-modal (user and movie attributes, no poster) and Mu cross-modal
-    (with the poster CNN: it needs an experiment prepared with :func:`replica_poster_size` pixels). The
-    first two train in under a minute per run here and run on every fold; Mu cross-modal takes 7-14
-    minutes per run and a page chooses its folds. The fusion replica is not among them: its early
-    stopping is still being settled (patience 3 stops some seeds too soon). Their epochs are not
-    printed (``progress=False``: fifty runs would fill the page); the runs' bar still shows."""
+    Aljunid (ids only), Mu single-modal (user and movie attributes, no poster), Mu cross-modal
+    (with the poster CNN: it needs an experiment prepared with :func:`replica_poster_size` pixels) and
+    the fusion transformer single- and cross-modal (Table 2's learning rate, width, depth, heads,
+    batch and bf16 autocast). Aljunid and Mu single train in under a minute per run here and run on
+    every fold; Mu cross and the fusion model take minutes per run and a page chooses their folds.
+
+    fusion_patience: the fusion model's patience on the folds (default: 20_xia_fusion's). Its page
+    stops after 3 epochs without a better validation RMSE, which stopped a Table 3 seed at epoch 5;
+    a page can ask for a longer one (the epoch cap stays 20_xia_fusion's). Epochs are not printed
+    (``progress=False``: fifty runs would fill the page); the runs' bar still shows."""
     from .models.aljunid import AljunidConfig
+    from .models.fusion import FusionConfig
     from .models.mu import MuConfig
     from .train import TrainConfig
 
-    a, m = page_settings("23_aljunid", profile), page_settings("21_mu", profile)
+    a, m, f = (page_settings(n, profile) for n in ("23_aljunid", "21_mu", "20_xia_fusion"))
     aljunid = (AljunidConfig(embed_dim=a["EMBED_DIM"], hidden=tuple(a["HIDDEN"]), dropout=a["DROPOUT"]),
                TrainConfig(lr=a["LR"], epochs=a["EPOCHS"], batch_size=a["BATCH_SIZE"], patience=a["PATIENCE"],
                            device="auto", num_threads=threads, progress=False))
     mu_train = TrainConfig(lr=m["LR"], epochs=m["EPOCHS"], batch_size=m["BATCH_SIZE"], patience=m["PATIENCE"],
                            device="auto", num_threads=threads, progress=False)
+    patience = f["PATIENCE"] if fusion_patience is None else int(fusion_patience)
+    if patience < 1 or patience >= f["EPOCHS"]:
+        raise ValueError(f"fusion_patience must be between 1 and the epoch cap ({f['EPOCHS']} - 1), not {patience}")
+    fusion_train = TrainConfig(lr=f["TABLE2_LR"], epochs=f["EPOCHS"], batch_size=f["BATCH_SIZE"], patience=patience,
+                               device="auto", bf16=f["BF16"], num_threads=threads, progress=False)
+    fusion = {variant: (FusionConfig(d_model=f["D_MODEL"], n_layer=f["N_LAYER"], n_head=f["N_HEAD"], d_ff=4 * f["D_MODEL"],
+                                     use_poster=variant == "cross"), fusion_train) for variant in ("single", "cross")}
     return {"aljunid": {"default": aljunid},
-            "mu": {"single": (MuConfig(use_poster=False), mu_train), "cross": (MuConfig(use_poster=True), mu_train)}}
+            "mu": {"single": (MuConfig(use_poster=False), mu_train), "cross": (MuConfig(use_poster=True), mu_train)},
+            "fusion": fusion}
 
 
 def replica_poster_size(profile: str = "paper") -> int:
@@ -567,6 +598,23 @@ def findings(glocal_k, glocal_k_figure: float, blend_u1, blend_on_folds: "ModelO
     out.update(blend_folds=float(row["mean"]), blend_folds_verdict=row.verdict, blend_folds_members=blend_on_folds.variant,
                blend_folds_vs_svdpp=float(pooled.effect), blend_folds_vs_svdpp_low=float(pooled.ci_low),
                blend_folds_vs_svdpp_high=float(pooled.ci_high))
+    return out
+
+
+def comparison_findings(frames: dict) -> dict:
+    """Glue values of :func:`compare_on_folds` frames, ``name -> frame``: the pooled row where the two
+    models shared more than one fold, else the one fold's row. Per name: ``<name>`` (effect b - a),
+    ``<name>_low`` / ``_high`` (95% interval), ``<name>_b`` (b's mean), ``<name>_verdict`` and
+    ``<name>_where`` (``pooled over 5 folds`` / ``on u1``)."""
+    out = {}
+    for name, frame in frames.items():
+        pooled = frame[frame.fold == "pooled"]
+        if pooled.empty:
+            raise ValueError(f"{name}: not a compare_on_folds frame (no pooled row)")
+        row = pooled.iloc[0] if pooled.n.iloc[0] >= 2 else frame[frame.fold != "pooled"].iloc[0]
+        where = f"pooled over {int(row.n)} folds" if row.fold == "pooled" else f"on {row.fold}"
+        out.update({name: float(row.effect), f"{name}_low": float(row.ci_low), f"{name}_high": float(row.ci_high),
+                    f"{name}_b": float(row.mean_b), f"{name}_verdict": row.verdict, f"{name}_where": where})
     return out
 
 

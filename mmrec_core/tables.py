@@ -158,10 +158,8 @@ def _source(paper: str, table: str) -> str:
 def _versus(variant: str, model: str) -> str:
     """``cross-vs-single`` -> ``cross vs single``; an empty side is the model itself. Underscores (a
     recorded variant's spaces, ``Blend_HybridMF_+KNNBaseline``) become spaces again, so the cell wraps."""
-    if "-vs-" not in variant:
-        return variant.replace("_", " ")
-    b, a = variant.split("-vs-", 1)
-    return f"{b or model} vs {a or model}".replace("_", " ")
+    text = variant if "-vs-" not in variant else "{} vs {}".format(*(side or model for side in variant.split("-vs-", 1)))
+    return text.replace("_", " ")
 
 
 def effects_table(frame: pd.DataFrame, formatted: bool = True):

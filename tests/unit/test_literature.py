@@ -167,6 +167,34 @@ def test_compare_on_folds_is_welch_per_fold_and_paired_by_fold_when_pooled():
         literature.compare_on_folds(a, literature.ModelOnFolds("C", {"u3": b.runs["u1"]}, "w"))
 
 
+def test_a_comparison_on_one_fold_records_no_pooled_row_and_a_model_on_no_fold_is_a_blank_row():
+    exps = {f: _fake_experiment(np.ones(3), np.ones(3), split=f"{f}-val5") for f in ("u1", "u2")}
+    a = literature.ModelOnFolds("A", {f: _scored(exps[f], "v", [0.90, 0.91, 0.92]) for f in exps}, "v", "SVDpp")
+    b = literature.ModelOnFolds("B", {"u1": _scored(exps["u1"], "w", [0.95, 0.96, 0.97])}, "w", "Fusion")
+    out = literature.compare_on_folds(a, b)
+    assert list(out.fold) == ["u1", "pooled"] and out.method.iloc[1] == "one fold: no interval"
+    assert out.verdict.iloc[1] == "no interval (one fold)"
+    assert literature.fold_comparison_rows(out, "ours", "literature") == []     # u1's row is recorded by its Runs
+    assert [c["b"] for c in b.runs["u1"].comparisons] == ["B"]
+    found = literature.comparison_findings({"fusion": out, "both": literature.compare_on_folds(a, a)})
+    assert (found["fusion"], found["fusion_b"], found["fusion_where"]) == (pytest.approx(0.05), pytest.approx(0.96), "on u1")
+    assert found["fusion_verdict"] == out.verdict.iloc[0] and found["fusion_low"] == out.ci_low.iloc[0]
+    assert (found["both"], found["both_where"]) == (pytest.approx(0.0), "pooled over 2 folds")
+    table = literature.folds_table([a, b, literature.ModelOnFolds("C", {}, "x")])
+    assert table.set_index("model").loc["B", "u1"] == pytest.approx(0.96) and np.isnan(table.set_index("model").loc["B", "u2"])
+    c = table.set_index("model").loc["C"]
+    assert (c.folds, c.runs) == (0, 0) and np.isnan(c["mean"]) and np.isnan(c["u1"])
+
+
+def test_folds_log_puts_the_fold_in_front_and_says_when_no_fold_ran():
+    exps = {f: _fake_experiment(np.ones(3), np.ones(3), split=f"{f}-val5") for f in ("u1", "u2")}
+    log = literature.folds_log({f: _scored(exps[f], "v", [0.90, 0.91]) for f in exps})
+    assert log.columns[0] == "fold" and log.fold.tolist() == ["u1", "u1", "u2", "u2"]
+    assert log.test_rmse.tolist() == pytest.approx([0.90, 0.91, 0.90, 0.91])
+    assert literature.folds_log({}, why_none="FUSION_FOLDS is empty").to_dict("records") == [
+        {"fold": "none", "note": "FUSION_FOLDS is empty"}]
+
+
 def test_fold_blends_chain_the_members_each_fold_has_and_pool_each_step_over_folds():
     rng = np.random.default_rng(2)
     members = {}
@@ -284,3 +312,14 @@ def test_replica_variants_take_the_settings_their_own_pages_run():
     assert literature.replica_poster_size("paper") == 32 and literature.replica_poster_size("quick") == 16
     (q_cfg, q_train), = literature.replica_variants("quick")["aljunid"].values()
     assert q_cfg.embed_dim == 8 and q_train.lr == 0.01                                 # configs/quick/23_aljunid.yaml
+    (f_cfg, f_train), (x_cfg, x_train) = paper["fusion"]["single"], paper["fusion"]["cross"]
+    assert (x_cfg.d_model, x_cfg.n_layer, x_cfg.n_head, x_cfg.d_ff) == (768, 1, 12, 3072)  # 20_xia_fusion's cell
+    assert x_cfg.use_poster is True and f_cfg.use_poster is False and f_train == x_train
+    assert (x_train.lr, x_train.epochs, x_train.patience, x_train.batch_size, x_train.bf16) == (5e-4, 50, 3, 512, True)
+    (_, longer), = [literature.replica_variants("paper", fusion_patience=5)["fusion"]["cross"]]
+    assert longer.patience == 5 and longer.epochs == 50
+    assert literature.replica_variants("paper", fusion_patience=5)["mu"] == literature.replica_variants("paper")["mu"]
+    with pytest.raises(ValueError, match="fusion_patience"):
+        literature.replica_variants("paper", fusion_patience=50)                     # never below the cap
+    (_, q_fusion) = literature.replica_variants("quick")["fusion"]["cross"]
+    assert (q_fusion.epochs, q_fusion.bf16) == (3, False)                            # configs/quick/20_xia_fusion.yaml
