@@ -245,7 +245,8 @@ def page_settings(notebook: str, profile: str = "paper") -> dict:
     return params
 
 
-def replica_variants(profile: str = "paper", threads: int | None = None, fusion_patience: int | None = None) -> dict:
+def replica_variants(profile: str = "paper", threads: int | None = None, fusion_patience: int | None = None,
+                     fusion_epochs: int | None = None) -> dict:
     """The replicas of Xia's Table 2 run on the folds, with the settings their own pages run
     (``23_aljunid``, ``21_mu``, ``20_xia_fusion``; :func:`page_settings`): ``model -> {variant: (config, train)}``.
 
@@ -257,7 +258,11 @@ def replica_variants(profile: str = "paper", threads: int | None = None, fusion_
 
     fusion_patience: the fusion model's patience on the folds (default: 20_xia_fusion's). Its page
     stops after 3 epochs without a better validation RMSE, which stopped a Table 3 seed at epoch 5;
-    a page can ask for a longer one (the epoch cap stays 20_xia_fusion's). Epochs are not printed
+    a page can ask for a longer one.
+    fusion_epochs: the fusion model's epoch cap on the folds (default: 20_xia_fusion's). A seed that
+    reaches the cap has not converged, so a page raises it until none does; runs that stopped by
+    patience under the lower cap are the same runs under the higher one (``replicate``'s
+    ``shorter_caps``). Epochs are not printed
     (``progress=False``: fifty runs would fill the page); the runs' bar still shows."""
     from .models.aljunid import AljunidConfig
     from .models.fusion import FusionConfig
@@ -270,10 +275,13 @@ def replica_variants(profile: str = "paper", threads: int | None = None, fusion_
                            device="auto", num_threads=threads, progress=False))
     mu_train = TrainConfig(lr=m["LR"], epochs=m["EPOCHS"], batch_size=m["BATCH_SIZE"], patience=m["PATIENCE"],
                            device="auto", num_threads=threads, progress=False)
+    epochs = f["EPOCHS"] if fusion_epochs is None else int(fusion_epochs)
+    if epochs < 1:
+        raise ValueError(f"fusion_epochs must be at least 1, not {epochs}")
     patience = f["PATIENCE"] if fusion_patience is None else int(fusion_patience)
-    if patience < 1 or patience >= f["EPOCHS"]:
-        raise ValueError(f"fusion_patience must be between 1 and the epoch cap ({f['EPOCHS']} - 1), not {patience}")
-    fusion_train = TrainConfig(lr=f["TABLE2_LR"], epochs=f["EPOCHS"], batch_size=f["BATCH_SIZE"], patience=patience,
+    if patience < 1 or patience >= epochs:
+        raise ValueError(f"fusion_patience must be between 1 and the epoch cap ({epochs} - 1), not {patience}")
+    fusion_train = TrainConfig(lr=f["TABLE2_LR"], epochs=epochs, batch_size=f["BATCH_SIZE"], patience=patience,
                                device="auto", bf16=f["BF16"], num_threads=threads, progress=False)
     fusion = {variant: (FusionConfig(d_model=f["D_MODEL"], n_layer=f["N_LAYER"], n_head=f["N_HEAD"], d_ff=4 * f["D_MODEL"],
                                      use_poster=variant == "cross"), fusion_train) for variant in ("single", "cross")}

@@ -24,4 +24,15 @@ Scale-out: ``replicate(..., executor=client)`` runs the (variant, seed) tasks on
 from ..run_cache import RunOutcome, run_key, run_one, run_task  # noqa: F401  (run_one: the public one-run call)
 from .inputs import Experiment, build, content_summary, prepare, sanity_check, withhold_content  # noqa: F401
 from .reference import reference_rows, surprise_reference  # noqa: F401
-from .runs import RUN_FIELDS, Runs, compare_models, content_ablation, lr_sweep, recorded, replicate, run_fields  # noqa: F401
+from .runs import (  # noqa: F401
+                   RUN_FIELDS,
+                   Runs,
+                   compare_models,
+                   content_ablation,
+                   finished_run,
+                   lr_sweep,
+                   recorded,
+                   replicate,
+                   run_fields,
+                   stopped_by_patience,
+)

@@ -41,14 +41,68 @@ def lr_sweep(config, train, rates) -> dict:
     return {lr_variant(lr): (config, replace(train, lr=float(lr))) for lr in rates}
 
 
+def finished_run(model: str, config, train_cfg, experiment: Experiment, root: str | Path | None = None) -> dict | None:
+    """The record (``result.json``) of the finished run ``run_one`` would serve for these arguments,
+    from the run cache or (without ``root``) the run store, without training anything; None where
+    neither holds it. The folder name is built as ``run_one`` builds it (a test pins the two together:
+    this module is not part of the runs' code fingerprint, so editing it retires no run)."""
+    from .. import run_store
+    from ..models import get_model
+    from ..paths import cache_home
+    from ..run_cache import SKIP_IN_KEY, run_key
+
+    entry = get_model(model)
+    used = entry.content_used(config, experiment.encoder)
+    cfg_key = {k: v for k, v in train_cfg.to_dict().items() if k not in SKIP_IN_KEY}
+    key = run_key({"model": entry.name, "config": config.to_dict(), "train": cfg_key,
+                   "identity": experiment.identity, "data": experiment.data_hash(used),
+                   "metrics": entry.metrics, "code": entry.fingerprint()})
+    name = f"{entry.name}-{experiment.identity['dataset']}-seed{train_cfg.seed}-{key}"
+    done = (Path(root) if root else cache_home() / "runs") / name / "result.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    stored = run_store.load(run_store.store_dir(), name) if root is None else None
+    return None if stored is None else stored[0]
+
+
+def stopped_by_patience(record: dict, cap: int, patience: int) -> bool:
+    """Whether a finished run stopped because its validation RMSE stopped improving, not at its cap."""
+    ran = len(record["history"].get("epoch", []))
+    return ran < cap or ran - int(record["best_epoch"]) >= patience
+
+
+def _shorter_cap_run(task, shorter_caps) -> tuple:
+    """(task, cap): the task to run and the epoch cap to report. A run whose own training config is
+    not finished anywhere, but which finished under one of ``shorter_caps`` and stopped there by
+    patience, is that shorter run: the trainer reads the cap only as the loop's bound (constant rate,
+    early stopping on validation), so the same seed under a higher cap trains the same epochs and
+    stops at the same one. It is reused and reported under the higher cap."""
+    model, variant, config, tcfg, exp, root = task
+    if not shorter_caps or finished_run(model, config, tcfg, exp, root) is not None:
+        return task, tcfg.epochs
+    if getattr(tcfg, "lr_schedule", "constant") != "constant":
+        raise ValueError(f"shorter_caps: a {tcfg.lr_schedule!r} learning-rate schedule depends on the epoch cap, "
+                         "so a run under a shorter cap is not the same run; leave shorter_caps empty")
+    for cap in sorted(int(c) for c in shorter_caps if int(c) < tcfg.epochs):
+        shorter = replace(tcfg, epochs=cap)
+        rec = finished_run(model, config, shorter, exp, root)
+        if rec is not None and stopped_by_patience(rec, cap, tcfg.patience):
+            return (model, variant, config, shorter, exp, root), tcfg.epochs
+    return task, tcfg.epochs
+
+
 def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=None, *,
-              executor=None, root: str | Path | None = None, progress: bool = True) -> "Runs":
+              executor=None, root: str | Path | None = None, progress: bool = True, shorter_caps=()) -> "Runs":
     """Train (or reuse) ``model`` for every variant and seed; the same seeds for every variant.
 
     variants: name -> model config, or name -> (model config, training config).
     train:    the training config of variants given without one (its ``seed`` is replaced).
     executor: None (seeds one after another, in this process), a ``dask.distributed.Client`` or a
               ``concurrent.futures`` executor. Results and the run cache are the same either way.
+    shorter_caps: epoch caps a run may have finished under before its cap was raised. A run that
+              stopped there by patience is reused, reported under its training config's cap (it is
+              the same run: :func:`_shorter_cap_run`); one that reached the shorter cap is trained
+              again under the higher one.
     """
     from ..progress import progress_bar
 
@@ -69,6 +123,8 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
             warned.append(slow)
         for seed in seeds:
             tasks.append((model, name, config, replace(tcfg, seed=seed), experiment, root))
+    chosen = [_shorter_cap_run(t, shorter_caps) for t in tasks]
+    tasks, caps = [t for t, _ in chosen], [c for _, c in chosen]
     if executor is None:
         outcomes = _run_in_turn(tasks, progress_bar(total=len(tasks), desc=f"{model} runs", enabled=progress))
     elif hasattr(executor, "gather"):   # dask.distributed.Client
@@ -77,6 +133,8 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
         outcomes = executor.gather(futures)
     else:                               # concurrent.futures.Executor
         outcomes = list(executor.map(run_task, tasks))
+    outcomes = [o if t[3].epochs == cap else replace(o, epoch_cap=cap, train_config={**o.train_config, "epochs": cap})
+                for o, t, cap in zip(outcomes, tasks, caps)]
     experiment.ledger.log(outcomes)
     return Runs(list(outcomes), experiment)
 

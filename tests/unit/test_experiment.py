@@ -376,3 +376,46 @@ def test_code_hash_ignores_docstrings_and_comments_but_not_code(tmp_path):
     code = '"""A model."""\nclass C:\n    """Trials: val RMSE 0.90."""\n    lr = 1e-3\n\n\ndef f(x):\n    return x + 1\n'
     assert digest(code.replace("lr = 1e-3", "lr = 3e-3")) != base
     assert digest(code.replace("lr = 1e-3", 'lr = 1e-3\n    name = "x"')) != base
+
+
+def test_finished_run_finds_the_folder_run_one_wrote_and_nothing_else(exp, tmp_path):
+    cfg, train = VARIANTS["single"], dataclasses.replace(TRAIN, seed=4)
+    assert experiment.finished_run("mu", cfg, train, exp, tmp_path) is None          # nothing trained yet
+    out = experiment.run_one("mu", cfg, train, exp, root=tmp_path)
+    rec = experiment.finished_run("mu", cfg, train, exp, tmp_path)
+    assert rec == json.loads((Path(out.folder) / "result.json").read_text())
+    assert experiment.finished_run("mu", cfg, dataclasses.replace(train, lr=1e-3), exp, tmp_path) is None
+    assert experiment.finished_run("mu", cfg, dataclasses.replace(train, seed=5), exp, tmp_path) is None
+
+
+def test_a_run_stopped_by_patience_under_a_shorter_cap_is_reused_under_a_higher_one(exp, tmp_path):
+    cfg, short = VARIANTS["single"], dataclasses.replace(TRAIN, epochs=12, patience=1)
+    first = experiment.replicate("mu", {"single": cfg}, [0, 1, 2], exp, short, root=tmp_path / "a", progress=False)
+    stopped = [o.epochs_run < 12 for o in first.outcomes]
+    assert any(stopped), [o.epochs_run for o in first.outcomes]       # the premise of the test
+    high = dataclasses.replace(short, epochs=40)
+    again = experiment.replicate("mu", {"single": cfg}, [0, 1, 2], exp, high, root=tmp_path / "a",
+                                 progress=False, shorter_caps=[12])
+    for a, b, early in zip(first.outcomes, again.outcomes, stopped):
+        assert b.epoch_cap == 40 and b.train_config["epochs"] == 40
+        assert (b.reused and b.folder == a.folder) == early        # reused exactly when it stopped early
+    # why reuse is right: trained afresh under the higher cap, an early-stopped run is the same run
+    fresh = experiment.replicate("mu", {"single": cfg}, [0, 1, 2], exp, high, root=tmp_path / "b", progress=False)
+    for a, f, b, early in zip(first.outcomes, fresh.outcomes, again.outcomes, stopped):
+        if early:
+            assert (f.best_epoch, f.epochs_run, f.metrics["test"]) == (a.best_epoch, a.epochs_run, a.metrics["test"])
+            assert experiment.run_fields(f)["config_hash"] == experiment.run_fields(b)["config_hash"]
+    # a run that reached the shorter cap (1 epoch, best at 1) is trained again under the higher one
+    capped = experiment.replicate("mu", {"single": cfg}, [0], exp, dataclasses.replace(short, epochs=1),
+                                  root=tmp_path / "c", progress=False)
+    assert capped.outcomes[0].epochs_run == 1
+    longer = experiment.replicate("mu", {"single": cfg}, [0], exp, dataclasses.replace(short, epochs=3),
+                                  root=tmp_path / "c", progress=False, shorter_caps=[1])
+    assert not longer.outcomes[0].reused and longer.outcomes[0].folder != capped.outcomes[0].folder
+
+
+def test_shorter_caps_refuse_a_schedule_that_depends_on_the_cap(exp, tmp_path):
+    cosine = dataclasses.replace(TRAIN, epochs=6, lr_schedule="cosine")
+    with pytest.raises(ValueError, match="schedule depends on the epoch cap"):
+        experiment.replicate("mu", {"single": VARIANTS["single"]}, [0], exp, cosine, root=tmp_path,
+                             progress=False, shorter_caps=[3])

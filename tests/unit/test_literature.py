@@ -321,5 +321,11 @@ def test_replica_variants_take_the_settings_their_own_pages_run():
     assert literature.replica_variants("paper", fusion_patience=5)["mu"] == literature.replica_variants("paper")["mu"]
     with pytest.raises(ValueError, match="fusion_patience"):
         literature.replica_variants("paper", fusion_patience=50)                     # never below the cap
+    (_, raised), = [literature.replica_variants("paper", fusion_patience=5, fusion_epochs=100)["fusion"]["cross"]]
+    assert (raised.epochs, raised.patience, raised.lr) == (100, 5, x_train.lr)        # only the cap moves
+    literature.replica_variants("paper", fusion_patience=50, fusion_epochs=100)      # a raised cap admits it
+    for epochs, patience in ((0, None), (5, 5)):
+        with pytest.raises(ValueError, match="fusion_"):
+            literature.replica_variants("paper", fusion_patience=patience, fusion_epochs=epochs)
     (_, q_fusion) = literature.replica_variants("quick")["fusion"]["cross"]
     assert (q_fusion.epochs, q_fusion.bf16) == (3, False)                            # configs/quick/20_xia_fusion.yaml
