@@ -31,7 +31,7 @@ def content_ablation(model: str, arms: dict, seeds, experiment: Experiment, trai
         runs = part if runs is None else runs + part
     if runs is None:
         raise ValueError("content_ablation needs at least one arm")
-    return Runs(runs.outcomes, experiment)
+    return Runs(runs.outcomes, experiment, trained_caps=runs.trained_caps)
 
 
 def lr_sweep(config, train, rates) -> dict:
@@ -136,7 +136,8 @@ def replicate(model: str, variants: dict, seeds, experiment: Experiment, train=N
     outcomes = [o if t[3].epochs == cap else replace(o, epoch_cap=cap, train_config={**o.train_config, "epochs": cap})
                 for o, t, cap in zip(outcomes, tasks, caps)]
     experiment.ledger.log(outcomes)
-    return Runs(list(outcomes), experiment)
+    trained_caps = {(t[1], t[3].seed): t[3].epochs for t, cap in zip(tasks, caps) if t[3].epochs != cap}
+    return Runs(list(outcomes), experiment, trained_caps=trained_caps)
 
 
 # Every run this process served, trained now or loaded from the run cache: run folder -> record.
@@ -171,9 +172,13 @@ class Runs:
     outcomes: list
     experiment: Experiment
     comparisons: list = field(default_factory=list)
+    # (variant, seed) -> the shorter epoch cap a run was trained under, where it is reported under a
+    # higher one (``replicate(shorter_caps=...)``); runs trained under their reported cap are absent
+    trained_caps: dict = field(default_factory=dict)
 
     def __add__(self, other: "Runs") -> "Runs":
-        return Runs(self.outcomes + other.outcomes, self.experiment, self.comparisons + other.comparisons)
+        return Runs(self.outcomes + other.outcomes, self.experiment, self.comparisons + other.comparisons,
+                    {**self.trained_caps, **other.trained_caps})
 
     @property
     def variants(self) -> list[str]:
@@ -187,11 +192,14 @@ class Runs:
 
     # ---------------------------------------------------------------------------- tables
     def log(self) -> pd.DataFrame:
-        """One row per run: seed, best and stopping epoch against the cap, test numbers, time."""
+        """One row per run: seed, best and stopping epoch against the cap (and the cap it was trained
+        under, lower where a run that stopped by patience under a shorter cap is reused), test
+        numbers, time."""
         rows = []
         for o in self.outcomes:
             row = {"variant": o.variant, "seed": o.seed, "best_epoch": o.best_epoch,
                    "epochs_run": o.epochs_run, "epoch_cap": o.epoch_cap,
+                   "trained_under_cap": self.trained_caps.get((o.variant, o.seed), o.epoch_cap),
                    "best_below_cap": o.best_epoch < o.epoch_cap,
                    "val_rmse": min(o.history["val_rmse"]) if o.history.get("val_rmse") else np.nan}
             row.update({f"test_{m}": v for m, v in o.metrics.get("test", {}).items()})

@@ -399,6 +399,10 @@ def test_a_run_stopped_by_patience_under_a_shorter_cap_is_reused_under_a_higher_
     for a, b, early in zip(first.outcomes, again.outcomes, stopped):
         assert b.epoch_cap == 40 and b.train_config["epochs"] == 40
         assert (b.reused and b.folder == a.folder) == early        # reused exactly when it stopped early
+    log = again.log().set_index("seed")                            # the log says which cap each run trained under
+    assert list(log.epoch_cap) == [40, 40, 40]
+    assert list(log.trained_under_cap) == [12 if early else 40 for early in stopped]
+    assert list(first.log().trained_under_cap) == [12, 12, 12]
     # why reuse is right: trained afresh under the higher cap, an early-stopped run is the same run
     fresh = experiment.replicate("mu", {"single": cfg}, [0, 1, 2], exp, high, root=tmp_path / "b", progress=False)
     for a, f, b, early in zip(first.outcomes, fresh.outcomes, again.outcomes, stopped):
