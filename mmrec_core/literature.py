@@ -133,15 +133,18 @@ def pooled_split(runs_by_fold: dict) -> str:
             else "+".join(folds) + f"-val{val_pct}")
 
 
-def _pooled_difference(a_fold_means, b_fold_means) -> dict:
+def _pooled_difference(a_fold_means, b_fold_means, a_label: str, b_label: str) -> dict:
     """``b - a`` over folds, paired by fold (each fold's number is its mean over seeds): the fold is
-    the unit, since both models see the same training and test ratings of a fold."""
-    from .evaluate import seed_paired_difference
+    the unit, since both models see the same training and test ratings of a fold. With its method
+    and verdict in words (naming the better of ``a_label`` / ``b_label``); one fold gives no interval."""
+    from .evaluate import seed_paired_difference, verdict
 
     res = seed_paired_difference(np.asarray(a_fold_means, float), np.asarray(b_fold_means, float))
     n = len(a_fold_means)
     res["method"] = (f"paired t over folds (n={n}; each fold's mean over seeds)" if n > 1
                      else "one fold: no interval")
+    res["verdict"] = ("no interval (one fold)" if n < 2 else verdict(res["ci_low"], res["ci_high"])
+                      .replace("a better", f"{a_label} better").replace("b better", f"{b_label} better"))
     return res
 
 
@@ -151,7 +154,6 @@ def compare_on_folds(a: "ModelOnFolds", b: "ModelOnFolds", subset: str = "test",
     Per fold: Welch's interval over the two models' seeds (:func:`mmrec_core.experiment.compare_models`;
     kept in ``b``'s ``Runs`` of that fold, so its rows record it). Pooled: a paired t over the folds'
     means (the fold is the unit); :func:`fold_comparison_rows` records it. Negative: ``b`` is better."""
-    from .evaluate import verdict
     from .experiment import compare_models
 
     folds = [f for f in a.runs if f in b.runs]
@@ -168,14 +170,12 @@ def compare_on_folds(a: "ModelOnFolds", b: "ModelOnFolds", subset: str = "test",
     va, vb = (m.values(subset, metric) for m in (a, b))
     ma = va[va.fold.isin(folds)].groupby("fold").value.mean()[folds]
     mb = vb[vb.fold.isin(folds)].groupby("fold").value.mean()[folds]
-    res = _pooled_difference(ma.values, mb.values)
+    res = _pooled_difference(ma.values, mb.values, a.label, b.label)
     pooled = {f: a.runs[f] for f in folds}
     rows.append({"fold": "pooled", "split": pooled_split(pooled), "a": a.label, "b": b.label,
                  "mean_a": float(ma.mean()), "mean_b": float(mb.mean()), "n": len(folds), "effect": res["effect"],
                  "ci_low": res["ci_low"], "ci_high": res["ci_high"], "p_value": res["p_value"], "method": res["method"],
-                 "verdict": "no interval (one fold)" if len(folds) < 2 else
-                 verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a.label} better")
-                 .replace("b better", f"{b.label} better")})
+                 "verdict": res["verdict"]})
     frame = pd.DataFrame(rows)
     frame.attrs.update(_pooled_provenance(b, f"{b.label}-vs-{a.label}", subset, metric))
     return frame
@@ -453,8 +453,6 @@ def fold_steps(blends_by_fold: dict) -> pd.DataFrame:
     For the blends made on every fold (:func:`common_steps`), each against the one before it: per fold
     the paired t over seeds (:func:`compare_blends`, kept in that fold's ``Runs``), then a paired t over
     the folds' means (:func:`fold_comparison_rows` records it). Negative: the added member helps."""
-    from .evaluate import verdict
-
     steps = common_steps(blends_by_fold)
     if len(steps) < 2:
         raise ValueError(f"fold_steps needs two blends made on every fold, found {steps}")
@@ -470,13 +468,11 @@ def fold_steps(blends_by_fold: dict) -> pd.DataFrame:
                          "mean_a": res.mean_a, "mean_b": res.mean_b, "n": int(res.n_seeds), "effect": res.effect,
                          "ci_low": res.ci_low, "ci_high": res.ci_high, "p_value": res.p_value, "method": res.method,
                          "verdict": res.verdict})
-        res = _pooled_difference(means[a], means[b])
+        res = _pooled_difference(means[a], means[b], a, b)
         rows.append({"step": b, "fold": "pooled", "split": pooled_split(blends_by_fold), "a": a, "b": b,
                      "mean_a": float(np.mean(means[a])), "mean_b": float(np.mean(means[b])), "n": len(folds),
                      "effect": res["effect"], "ci_low": res["ci_low"], "ci_high": res["ci_high"],
-                     "p_value": res["p_value"], "method": res["method"],
-                     "verdict": verdict(res["ci_low"], res["ci_high"]).replace("a better", f"{a} better")
-                     .replace("b better", f"{b} better")})
+                     "p_value": res["p_value"], "method": res["method"], "verdict": res["verdict"]})
     frame = pd.DataFrame(rows)
     ident = next(iter(blends_by_fold.values())).experiment.identity
     frame.attrs.update({"dataset": ident["dataset"], "profile": ident["profile"], "model": "Blend",

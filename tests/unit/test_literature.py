@@ -219,6 +219,11 @@ def test_fold_blends_chain_the_members_each_fold_has_and_pool_each_step_over_fol
     assert {c["b"] for c in blends["u2"].comparisons} == {"A +K"}      # per fold: recorded by blend_rows
     with pytest.raises(ValueError, match="two blends made on every fold"):
         literature.fold_steps({"u1": literature.blend_steps([("A", members["u1"]["a"], "a")], [0, 1])})
+    one = literature.fold_steps({"u1": blends["u1"]})                  # one fold: its pooled row has no interval
+    pooled = one[(one.fold == "pooled") & (one.step == "A +K")].iloc[0]
+    assert (pooled.n, pooled.method, pooled.verdict) == (1, "one fold: no interval", "no interval (one fold)")
+    assert pooled.effect == pytest.approx(one[(one.fold == "u1") & (one.step == "A +K")].effect.iloc[0])
+    assert "A +K better" in steps.verdict.iloc[2]                       # the verdict names the better blend
 
 
 def test_versus_figure_folds_takes_the_fold_as_the_unit():
